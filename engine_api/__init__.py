@@ -1,0 +1,1 @@
+"""engine-emu: a stateful emulator of the oVirt engine REST API v4."""

@@ -1,0 +1,102 @@
+"""Database engine and sessions: SQLite by default, PostgreSQL by URL."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine_api.models import Base
+
+
+@dataclass
+class StatementCounter:
+    """Counts SQL statements and their time per thread (one request = one thread)."""
+
+    _local: threading.local = field(default_factory=threading.local)
+
+    def reset(self) -> None:
+        self._local.count = 0
+        self._local.seconds = 0.0
+
+    @property
+    def count(self) -> int:
+        return getattr(self._local, "count", 0)
+
+    @property
+    def seconds(self) -> float:
+        return getattr(self._local, "seconds", 0.0)
+
+    def _add(self, seconds: float) -> None:
+        self._local.count = self.count + 1
+        self._local.seconds = self.seconds + seconds
+
+
+def _normalize_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    return url
+
+
+class Database:
+    """An engine, a session factory and a statement counter for one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = _normalize_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_size"] = 10
+            kwargs["max_overflow"] = 20
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        self.counter = StatementCounter()
+        self._install_listeners()
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _install_listeners(self) -> None:
+        import time
+
+        counter = self.counter
+
+        @event.listens_for(self.engine, "before_cursor_execute")
+        def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+            conn.info.setdefault("query_start", []).append(time.perf_counter())
+
+        @event.listens_for(self.engine, "after_cursor_execute")
+        def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+            started = conn.info["query_start"].pop()
+            counter._add(time.perf_counter() - started)
+
+        if self.is_sqlite:
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(dbapi_connection: Any, record: Any) -> None:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    def drop_schema(self) -> None:
+        Base.metadata.drop_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error."""
+        with self.sessions() as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,70 @@
+"""oVirt faults: every error the API answers, in the negotiated format."""
+from __future__ import annotations
+
+from typing import Iterable
+
+
+class Fault(Exception):
+    """An error answered as ``<fault><reason/><detail/></fault>`` with an HTTP status."""
+
+    status = 400
+    reason = "Operation Failed"
+
+    def __init__(self, detail: str, *, status: int | None = None, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        if reason is not None:
+            self.reason = reason
+
+    def as_wire(self) -> dict[str, str]:
+        return {"reason": self.reason, "detail": self.detail}
+
+
+class BadRequest(Fault):
+    status = 400
+    reason = "Bad Request"
+
+
+class InvalidValue(Fault):
+    """A request body that the type model refuses."""
+
+    status = 400
+    reason = "Request syntactically incorrect."
+
+
+class NotFound(Fault):
+    status = 404
+    reason = "Not Found"
+
+
+class MethodNotAllowed(Fault):
+    status = 405
+    reason = "Method Not Allowed"
+
+    def __init__(self, detail: str, allow: Iterable[str]) -> None:
+        super().__init__(detail)
+        self.allow = sorted(set(allow))
+
+
+class Conflict(Fault):
+    """The engine refused the operation in the entity's current state: ``[Cannot run VM. …]``."""
+
+    status = 409
+    reason = "Operation Failed"
+
+
+class Unauthorized(Fault):
+    status = 401
+    reason = "Unauthorized"
+
+
+def cannot(action: str, *reasons: str) -> Conflict:
+    """The engine's kind of validation failure: ``[Cannot run VM. VM is running.]``."""
+    text = " ".join([f"Cannot {action}."] + [r if r.endswith(".") else r + "." for r in reasons])
+    return Conflict(f"[{text}]")
+
+
+def entity_not_found(type_label: str, how: str) -> BadRequest:
+    return BadRequest(f"Entity not found: {type_label}: {how}", reason="Operation Failed")

@@ -1,0 +1,78 @@
+"""URL rules for every registered collection: list, add, get, update, remove and actions."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import request
+from flask_smorest import Blueprint
+
+from engine_api.routes.http import call
+from engine_api.services import crud
+from engine_api.services.registry import CollectionDef
+
+
+def _doc(coll: CollectionDef, summary: str, *, body: bool = False, collection: bool = False) -> dict[str, Any]:
+    name = coll.schema.__name__
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    schema = {"type": "array", "items": ref} if collection else ref
+    doc: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/xml": {"schema": schema},
+                                                      "application/json": {"schema": schema}}},
+            "default": {"description": "A fault", "content": {"application/xml": {
+                "schema": {"$ref": "#/components/schemas/Fault"}}}},
+        },
+    }
+    if body:
+        doc["requestBody"] = {"content": {"application/xml": {"schema": ref}, "application/json": {"schema": ref}}}
+    return doc
+
+
+def _view(blp: Blueprint, fn: Callable[..., Any], endpoint: str, doc: dict[str, Any]) -> Callable[..., Any]:
+    fn.__name__ = endpoint
+    return blp.doc(**doc)(fn)
+
+
+def register_collection(blp: Blueprint, coll: CollectionDef) -> None:
+    """Add the URL rules of one collection to a blueprint (whose prefix is the API root)."""
+    if coll.parent is None:
+        base = f"/{coll.rel}"
+        name = coll.rel
+    else:
+        base = f"/{coll.parent.rel}/<parent_id>/{coll.rel}"
+        name = f"{coll.parent.rel}_{coll.rel}"
+
+    def list_or_add(parent_id: str | None = None) -> Any:
+        if request.method == "POST":
+            return call(lambda ctx, decoded: crud.add_entity(ctx, coll, decoded, parent_id), body=True)
+        return call(crud.list_entities, coll, parent_id)
+
+    def entity(entity_id: str, parent_id: str | None = None) -> Any:
+        if request.method == "PUT":
+            return call(lambda ctx, decoded: crud.update_entity(ctx, coll, entity_id, decoded, parent_id), body=True)
+        if request.method == "DELETE":
+            return call(crud.remove_entity, coll, entity_id, parent_id)
+        return call(crud.get_entity, coll, entity_id, parent_id)
+
+    collection_methods = ["GET"] if coll.read_only else ["GET", "POST"]
+    entity_methods = ["GET"] + ([] if coll.read_only else ["PUT"]) + (["DELETE"] if coll.removable else [])
+
+    blp.add_url_rule(base, view_func=_view(blp, list_or_add, f"{name}_collection",
+                                           _doc(coll, f"List or add {coll.label} entities", body=True,
+                                                collection=True)),
+                     methods=collection_methods)
+    blp.add_url_rule(f"{base}/<entity_id>", view_func=_view(blp, entity, f"{name}_entity",
+                                                            _doc(coll, f"One {coll.label}", body=True)),
+                     methods=entity_methods)
+    for action in sorted(set(coll.actions) | set(coll.schema.actions)):
+        def run(entity_id: str, parent_id: str | None = None, _action: str = action) -> Any:
+            return call(lambda ctx, decoded: crud.run_action(ctx, coll, entity_id, _action, decoded, parent_id),
+                        body=True)
+
+        doc = {"summary": f"The {action} action of a {coll.label}",
+               "responses": {"200": {"description": "The action completed",
+                                     "content": {"application/xml": {"schema": {
+                                         "$ref": "#/components/schemas/ActionParameters"}}}}}}
+        blp.add_url_rule(f"{base}/<entity_id>/{action}", view_func=_view(blp, run, f"{name}_{action}", doc),
+                         methods=["POST"])

@@ -1,0 +1,117 @@
+"""The request side shared by all routes: parameters, bodies, negotiation, one service call."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Optional
+
+from flask import Response, current_app, g, request
+
+from engine_api.faults import BadRequest, InvalidValue
+from engine_api.render import render
+from engine_api.services.context import Params, RequestContext
+from engine_api.services.results import EntityResult, RawResult
+from engine_api.wire import Codec, WireError, codec_for_accept, codec_for_content_type
+
+_TRUE = ("true",)
+_FALSE = ("false",)
+
+
+def state() -> Any:
+    return current_app.extensions["engine_emu"]
+
+
+def _bool(name: str, default: Optional[bool] = False) -> Optional[bool]:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE or value == "":
+        return True
+    if value in _FALSE:
+        return False
+    raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': expected true or false")
+
+
+def _int(name: str) -> Optional[int]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': expected an integer") from None
+
+
+def request_params() -> Params:
+    header_filter = request.headers.get("Filter", "").strip().lower() == "true"
+    all_content_header = request.headers.get("All-Content", "").strip().lower() == "true"
+    return Params(
+        search=request.args.get("search") or None,
+        max=_int("max"),
+        case_sensitive=bool(_bool("case_sensitive", False)),
+        follow=request.args.get("follow") or None,
+        all_content=bool(_bool("all_content", False)) or all_content_header,
+        filter=bool(_bool("filter", False)) or header_filter,
+        from_=_int("from"),
+        async_=bool(_bool("async", False)),
+        force=bool(_bool("force", False)),
+        detach_only=_bool("detach_only", None),
+        correlation_id=request.args.get("correlation_id") or request.headers.get("Correlation-Id") or None,
+    )
+
+
+def negotiated_codec() -> Codec:
+    return codec_for_accept(request.headers.get("Accept"))
+
+
+def decode_body() -> tuple[Optional[str], Any]:
+    """The request body as ``(root tag, data)``; an empty body is an empty object."""
+    limit = state().config.max_body_bytes
+    length = request.content_length
+    if length is not None and length > limit:
+        raise BadRequest(f"The request body exceeds the limit of {limit} bytes")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise BadRequest(f"The request body exceeds the limit of {limit} bytes")
+    if not body.strip():
+        return None, {}
+    codec = codec_for_content_type(request.headers.get("Content-Type"), body)
+    try:
+        return codec.parse(body)
+    except WireError as error:
+        raise InvalidValue(str(error)) from None
+
+
+def respond(result: Any, codec: Optional[Codec] = None) -> Response:
+    codec = codec or negotiated_codec()
+    started = time.perf_counter()
+    if isinstance(result, RawResult):
+        response = Response(result.body, status=result.status, content_type=result.content_type)
+    elif result is None:
+        response = Response(b"", status=200, content_type=codec.content_type)
+    else:
+        body = render(result, codec)
+        status = getattr(result, "status", 200)
+        if not isinstance(status, int):
+            status = getattr(result, "http_status", 200)
+        response = Response(body, status=status, content_type=codec.content_type)
+        if isinstance(result, EntityResult) and result.location:
+            response.headers["Location"] = result.location
+    g.render_seconds = time.perf_counter() - started
+    return response
+
+
+def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Response:
+    """Run one service function in one transaction and render what it returns."""
+    engine = state()
+    params = request_params()
+    codec = negotiated_codec()
+    decoded = decode_body() if body else None
+    started = time.perf_counter()
+    with engine.db.transaction() as session:
+        user = session.merge(g.user, load=False) if getattr(g, "user", None) is not None else None
+        ctx = RequestContext(session=session, params=params, settings=engine.settings, user=user,
+                             extras={"instance_id": engine.instance_id})
+        result = service(ctx, *args, decoded) if body else service(ctx, *args)
+    g.service_seconds = time.perf_counter() - started
+    return respond(result, codec)

@@ -1,0 +1,49 @@
+"""What a service call gets besides its arguments: the session, the user, the parameters."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine_api.models import User, utcnow
+
+
+@dataclass(frozen=True)
+class Params:
+    """Query (and matrix) parameters an oVirt request may carry, parsed."""
+
+    search: str | None = None
+    max: int | None = None
+    case_sensitive: bool = False
+    follow: str | None = None
+    all_content: bool = False
+    filter: bool = False
+    from_: int | None = None
+    async_: bool = False
+    force: bool = False
+    detach_only: bool | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The engine's behaviour settings a service needs."""
+
+    transition_delay: float = 0.5
+    admin_user: str = "admin@internal"
+
+
+@dataclass
+class RequestContext:
+    session: Session
+    params: Params = field(default_factory=Params)
+    settings: Settings = field(default_factory=Settings)
+    user: User | None = None
+    now: dt.datetime = field(default_factory=utcnow)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user.id if self.user is not None else None

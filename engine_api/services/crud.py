@@ -1,0 +1,215 @@
+"""Generic list, get, add, update, remove and action over any registered collection."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Optional
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from engine_api.faults import BadRequest, InvalidValue, MethodNotAllowed, NotFound
+from engine_api.services import following, searching
+from engine_api.services.context import RequestContext
+from engine_api.services.refs import resolve_refs
+from engine_api.services.registry import CollectionDef
+from engine_api.services.results import ActionResult, CollectionResult, EntityResult
+from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.system import ActionParameters
+
+
+@lru_cache(maxsize=None)
+def schema_instance(schema_cls: type[StructSchema], partial: bool = False) -> StructSchema:
+    return schema_cls(partial=partial) if partial else schema_cls()
+
+
+def _messages(error: ValidationError) -> str:
+    def walk(prefix: str, value: Any) -> list[str]:
+        if isinstance(value, dict):
+            out: list[str] = []
+            for key, inner in value.items():
+                out += walk(f"{prefix}.{key}" if prefix else str(key), inner)
+            return out
+        if isinstance(value, list):
+            return [f"{prefix}: {' '.join(str(v) for v in value)}"]
+        return [f"{prefix}: {value}"]
+
+    return "; ".join(walk("", error.messages))
+
+
+def load_body(
+    schema_cls: type[StructSchema], body: tuple[Optional[str], Any], *, partial: bool = False
+) -> dict[str, Any]:
+    """Validate a decoded body against a type's schema: a 400 fault naming what is wrong."""
+    tag, data = body
+    expected = getattr(schema_cls, "type_name", None)
+    if tag is not None and expected and tag != expected:
+        raise InvalidValue(f"Expected a '{expected}' element, got '{tag}'")
+    if data == "":
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidValue(f"Expected a '{expected}' object")
+    try:
+        return dict(schema_instance(schema_cls, partial).load(data))
+    except ValidationError as error:
+        raise InvalidValue(f"Invalid value in '{expected}': {_messages(error)}") from None
+
+
+def find_parent(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str]) -> Any:
+    if coll.parent is None:
+        return None
+    return get_or_404(ctx, coll.parent, parent_id, None)
+
+
+def get_or_404(ctx: RequestContext, coll: CollectionDef, entity_id: Optional[str], parent_id: Optional[str]) -> Any:
+    stmt = coll.base_query(ctx, parent_id).where(coll.id_column() == entity_id)
+    entity = ctx.session.scalars(stmt.limit(1)).first()
+    if entity is None:
+        if coll.parent is not None:
+            find_parent(ctx, coll, parent_id)
+        raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
+    return entity
+
+
+def list_entities(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str] = None) -> CollectionResult:
+    if coll.parent is not None:
+        find_parent(ctx, coll, parent_id)
+    stmt = coll.base_query(ctx, parent_id)
+    stmt = searching.apply(ctx, coll, stmt)
+    if stmt is None:
+        return CollectionResult(coll.schema, [])
+    items = list(ctx.session.scalars(stmt).unique())
+    tree, followed = following.follow(ctx, coll, items)
+    return CollectionResult(coll.schema, items, tree, followed)
+
+
+def get_entity(
+    ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None
+) -> EntityResult:
+    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    tree, followed = following.follow(ctx, coll, [entity])
+    return EntityResult(coll.schema, entity, follow_tree=tree, followed=followed)
+
+
+def add_entity(
+    ctx: RequestContext, coll: CollectionDef, body: tuple[Optional[str], Any], parent_id: Optional[str] = None
+) -> EntityResult:
+    if coll.read_only:
+        raise MethodNotAllowed(f"{coll.label} entities cannot be added", allow=["GET"])
+    find_parent(ctx, coll, parent_id)
+    data = resolve_refs(ctx, load_body(coll.schema, body))
+    if coll.attach:
+        data["_ref"] = _attached_id(ctx, coll, body)
+    if coll.add is not None:
+        entity = coll.add(ctx, data, parent_id)
+    else:
+        entity = coll.model(**data)
+        if coll.parent_key is not None:
+            setattr(entity, coll.parent_key, parent_id)
+        ctx.session.add(entity)
+    ctx.session.flush()
+    return EntityResult(coll.schema, entity, status=201, location=coll.schema.href(entity))
+
+
+def _attached_id(ctx: RequestContext, coll: CollectionDef, body: tuple[Optional[str], Any]) -> str:
+    from engine_api.services.refs import resolve_ref
+    from engine_api.types.fields import RefSpec
+
+    _, raw = body
+    raw = raw if isinstance(raw, dict) else {}
+    ref_id, name = raw.get("id"), raw.get("name")
+    if not isinstance(ref_id, (str, type(None))) or not isinstance(name, (str, type(None))) or not (ref_id or name):
+        raise BadRequest(f"{coll.label} [id|name] required for add", reason="Incomplete parameters")
+    return resolve_ref(ctx, RefSpec(coll.rel, ref_id, name)).id
+
+
+def update_entity(
+    ctx: RequestContext,
+    coll: CollectionDef,
+    entity_id: str,
+    body: tuple[Optional[str], Any],
+    parent_id: Optional[str] = None,
+) -> EntityResult:
+    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    data = resolve_refs(ctx, load_body(coll.schema, body, partial=True))
+    if coll.update is not None:
+        entity = coll.update(ctx, entity, data) or entity
+    else:
+        for key, value in data.items():
+            setattr(entity, key, value)
+    ctx.session.flush()
+    return EntityResult(coll.schema, entity)
+
+
+def remove_entity(
+    ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None
+) -> None:
+    if not coll.removable:
+        raise MethodNotAllowed(f"{coll.label} entities cannot be removed", allow=["GET"])
+    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    if coll.remove is not None:
+        coll.remove(ctx, entity, parent_id)
+    else:
+        ctx.session.delete(entity)
+    ctx.session.flush()
+
+
+def run_action(
+    ctx: RequestContext,
+    coll: CollectionDef,
+    entity_id: str,
+    action: str,
+    body: tuple[Optional[str], Any],
+    parent_id: Optional[str] = None,
+) -> ActionResult:
+    hook = coll.actions.get(action)
+    if hook is None:
+        raise NotFound(f"{coll.label} has no action '{action}'")
+    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    params = load_body(ActionParameters, body)
+    result = hook(ctx, entity, params)
+    ctx.session.flush()
+    if isinstance(result, ActionResult):
+        return result
+    return ActionResult(http_status=202 if params.get("async_") or ctx.params.async_ else 200)
+
+
+def exists(ctx: RequestContext, model: type, **where: Any) -> bool:
+    stmt = select(model.id)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(model, key) == value)
+    return ctx.session.scalars(stmt.limit(1)).first() is not None
+
+
+_WIRE_NAMES = {
+    "source_vm_id": "vm",
+    "storage_type": "storage.type",
+    "storage_path": "storage.path",
+    "storage_domain_ids": "storage_domains",
+}
+
+
+def require(data: dict[str, Any], label: str, *names: str) -> None:
+    """The engine's check of mandatory attributes on add."""
+    missing = [_WIRE_NAMES.get(n, n.removesuffix("_id")) for n in names if data.get(n) in (None, "")]
+    if missing:
+        raise BadRequest(
+            f"{label} [{', '.join(missing)}] required for add",
+            reason="Incomplete parameters",
+        )
+
+
+def unique_name(ctx: RequestContext, model: type, name: str, label: str, *, exclude_id: Optional[str] = None, **scope: Any) -> None:
+    """Refuse a duplicate name the way the engine does (409)."""
+    from engine_api.faults import cannot
+
+    stmt = select(model.id).where(model.name == name)
+    for key, value in scope.items():
+        stmt = stmt.where(getattr(model, key) == value)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if ctx.session.scalars(stmt.limit(1)).first() is not None:
+        raise cannot(f"add {label}", "The specified name is already in use" if exclude_id is None else "Name is in use")
+
+
+def schema_for(coll: CollectionDef) -> type[TypeSchema]:
+    return coll.schema

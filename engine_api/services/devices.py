@@ -1,0 +1,48 @@
+"""The VM device table: what the engine knows of each VM's devices."""
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from engine_api import models as m
+from engine_api.services.context import RequestContext
+
+#: Devices every new VM gets, as (type, device, spec params).
+DEFAULT_DEVICES: tuple[tuple[str, str, dict[str, object]], ...] = (
+    ("video", "qxl", {"vram": "8192", "heads": "1", "ram": "65536", "vgamem": "16384"}),
+    ("graphics", "vnc", {}),
+    ("balloon", "memballoon", {"model": "virtio"}),
+    ("rng", "virtio", {"source": "urandom"}),
+    ("console", "console", {"consoleType": "serial"}),
+    ("channel", "unix", {"name": "ovirt-guest-agent.0"}),
+    ("channel", "unix", {"name": "org.qemu.guest_agent.0"}),
+    ("controller", "virtio-serial", {}),
+    ("controller", "virtio-scsi", {}),
+    ("controller", "usb", {"model": "qemu-xhci", "index": "0"}),
+    ("disk", "cdrom", {"path": ""}),
+)
+
+
+def add_default_devices(ctx: RequestContext, vm: m.Vm) -> None:
+    graphics = "spice" if vm.display_type == "spice" else "vnc"
+    for kind, device, spec in DEFAULT_DEVICES:
+        if kind == "graphics":
+            device = graphics
+        ctx.session.add(m.VmDevice(vm_id=vm.id, type=kind, device=device, spec_params=dict(spec),
+                                   read_only=device == "cdrom"))
+
+
+def add_disk_device(ctx: RequestContext, vm_id: str, attachment: m.DiskAttachment, boot_order: int = 0) -> None:
+    ctx.session.add(m.VmDevice(
+        id=attachment.disk_id, vm_id=vm_id, type="disk", device="disk", plugged=attachment.active,
+        read_only=attachment.read_only, boot_order=boot_order,
+    ))
+
+
+def add_nic_device(ctx: RequestContext, nic: m.Nic) -> None:
+    ctx.session.add(m.VmDevice(
+        id=nic.id, vm_id=nic.vm_id, type="interface", device="bridge", plugged=nic.plugged,
+    ))
+
+
+def remove_device(ctx: RequestContext, vm_id: str, device_id: str) -> None:
+    ctx.session.execute(delete(m.VmDevice).where(m.VmDevice.vm_id == vm_id, m.VmDevice.id == device_id))

@@ -1,0 +1,299 @@
+"""Data centers, clusters, hosts, storage domains, networks and vNIC profiles."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import delete, select
+
+from engine_api import models as m
+from engine_api import types as t
+from engine_api.faults import BadRequest, cannot
+from engine_api.services import events, transitions
+from engine_api.services.context import RequestContext
+from engine_api.services.crud import require, unique_name
+from engine_api.services.macs import format_mac
+from engine_api.services.registry import REGISTRY, CollectionDef
+from engine_api.services.searching import name_search
+
+MANAGEMENT_NETWORK = "ovirtmgmt"
+
+
+# -- data centers ---------------------------------------------------------------------------
+
+def add_data_center(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.DataCenter:
+    require(data, "DataCenter", "name")
+    unique_name(ctx, m.DataCenter, data["name"], "Data Center")
+    dc = m.DataCenter(**data)
+    ctx.session.add(dc)
+    ctx.session.flush([dc])
+    network = m.Network(name=MANAGEMENT_NETWORK, description="Management Network", data_center_id=dc.id, mtu=0,
+                        usages=["management", "vm", "display", "migration", "default_route"])
+    ctx.session.add(network)
+    ctx.session.flush([network])
+    ctx.session.add(m.VnicProfile(name=MANAGEMENT_NETWORK, network_id=network.id))
+    events.record_event(ctx, 950, f"Data Center {dc.name} was added by {ctx.settings.admin_user}-authz.",
+                        data_center_id=dc.id)
+    return dc
+
+
+def remove_data_center(ctx: RequestContext, dc: m.DataCenter, parent_id: Optional[str] = None) -> None:
+    in_use = ctx.session.scalars(select(m.Cluster.id).where(m.Cluster.data_center_id == dc.id).limit(1)).first()
+    attached = ctx.session.scalars(
+        select(m.StorageDomain.id).where(m.StorageDomain.data_center_id == dc.id).limit(1)
+    ).first()
+    if (in_use or attached) and not ctx.params.force:
+        raise cannot("remove Data Center", "There are clusters or storage domains in the Data Center")
+    for network in ctx.session.scalars(select(m.Network).where(m.Network.data_center_id == dc.id)):
+        ctx.session.delete(network)
+    ctx.session.delete(dc)
+
+
+# -- clusters -------------------------------------------------------------------------------
+
+def add_cluster(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Cluster:
+    if parent_id is not None:
+        data["data_center_id"] = parent_id
+    require(data, "Cluster", "name", "data_center_id")
+    unique_name(ctx, m.Cluster, data["name"], "Cluster")
+    cluster = m.Cluster(**data)
+    ctx.session.add(cluster)
+    ctx.session.flush([cluster])
+    management = ctx.session.scalars(
+        select(m.Network).where(m.Network.data_center_id == cluster.data_center_id,
+                                m.Network.name == MANAGEMENT_NETWORK)
+    ).first()
+    if management is not None:
+        ctx.session.add(m.ClusterNetwork(cluster_id=cluster.id, network_id=management.id, display=True))
+    events.record_event(ctx, 809, f"Cluster {cluster.name} was added by {ctx.settings.admin_user}-authz.",
+                        cluster_id=cluster.id, data_center_id=cluster.data_center_id)
+    return cluster
+
+
+def remove_cluster(ctx: RequestContext, cluster: m.Cluster, parent_id: Optional[str] = None) -> None:
+    for model, label in ((m.Vm, "VMs"), (m.Host, "Hosts")):
+        if ctx.session.scalars(select(model.id).where(model.cluster_id == cluster.id).limit(1)).first():
+            raise cannot("remove Cluster", f"Cluster has {label} attached")
+    ctx.session.delete(cluster)
+
+
+# -- hosts ----------------------------------------------------------------------------------
+
+def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Host:
+    data.pop("root_password", None)
+    if not data.get("cluster_id"):
+        default = ctx.session.scalars(select(m.Cluster).where(m.Cluster.name == "Default")).first()
+        if default is None:
+            raise BadRequest("Host [cluster] required for add", reason="Incomplete parameters")
+        data["cluster_id"] = default.id
+    require(data, "Host", "name", "address")
+    unique_name(ctx, m.Host, data["name"], "Host")
+    host = m.Host(**data)
+    host.status = "installing"
+    ctx.session.add(host)
+    ctx.session.flush([host])
+    management = ctx.session.scalars(
+        select(m.Network.id).join(m.ClusterNetwork, m.ClusterNetwork.network_id == m.Network.id)
+        .where(m.ClusterNetwork.cluster_id == host.cluster_id, m.Network.name == MANAGEMENT_NETWORK)
+    ).first()
+    serial = int(host.id.replace("-", "")[:8], 16)
+    for index in range(2):
+        ctx.session.add(m.HostNic(
+            host_id=host.id, name=f"eth{index}",
+            mac=format_mac(0x001A4A000000 + ((serial * 2 + index) & 0xFFFFFF)),
+            ip_address=host.address if index == 0 else None,
+            network_id=management if index == 0 else None,
+        ))
+    events.record_event(ctx, 42, f"Host {host.name} was added by {ctx.settings.admin_user}-authz.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "installed")
+    return host
+
+
+@transitions.step_handler("host")
+def host_step(ctx: RequestContext, host_id: str, step: str, payload: dict[str, Any]) -> None:
+    host = ctx.session.get(m.Host, host_id)
+    if host is None:
+        return
+    if step == "installed" and host.status == "installing":
+        host.status = "initializing"
+        events.record_event(ctx, 507, f"Host {host.name} installation finished.", host_id=host.id,
+                            cluster_id=host.cluster_id)
+        transitions.schedule(ctx, "host", host.id, "up")
+    elif step == "up" and host.status in ("initializing", "maintenance"):
+        host.status = "up"
+        events.record_event(ctx, 13, f"Status of host {host.name} was set to Up.", host_id=host.id,
+                            cluster_id=host.cluster_id)
+
+
+def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = None) -> None:
+    if host.status not in ("maintenance", "install_failed", "non_responsive", "down", "installing"):
+        raise cannot("remove Host", "Host must be in Maintenance mode first")
+    transitions.cancel(ctx, "host", host.id)
+    ctx.session.delete(host)
+
+
+# -- storage domains ------------------------------------------------------------------------
+
+def add_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.StorageDomain:
+    require(data, "StorageDomain", "name", "type", "storage_type", "host_id")
+    unique_name(ctx, m.StorageDomain, data["name"], "Storage Domain")
+    if data.get("storage_type") in ("nfs", "glusterfs", "posixfs", "localfs") and not data.get("storage_path"):
+        raise BadRequest("StorageDomain [storage.path] required for add", reason="Incomplete parameters")
+    domain = m.StorageDomain(**data)
+    domain.status = "unattached"
+    ctx.session.add(domain)
+    ctx.session.flush([domain])
+    events.record_event(ctx, 956, f"Storage Domain {domain.name} was added by {ctx.settings.admin_user}-authz.",
+                        storage_domain_id=domain.id)
+    return domain
+
+
+def attach_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.StorageDomain:
+    """``POST /datacenters/{id}/storagedomains`` with an existing storage domain."""
+    domain = ctx.session.get(m.StorageDomain, data["_ref"])
+    if domain.data_center_id and domain.data_center_id != parent_id:
+        raise cannot("attach Storage Domain", "Storage Domain is already attached to another Data Center")
+    dc = ctx.session.get(m.DataCenter, parent_id)
+    has_master = ctx.session.scalars(
+        select(m.StorageDomain.id).where(m.StorageDomain.data_center_id == parent_id,
+                                         m.StorageDomain.master.is_(True)).limit(1)
+    ).first()
+    domain.data_center_id = parent_id
+    domain.master = domain.type == "data" and not has_master
+    domain.status = "active"
+    if dc is not None and dc.status == "uninitialized" and domain.type == "data":
+        dc.status = "up"
+    events.record_event(ctx, 966, f"Storage Domain {domain.name} was attached to Data Center "
+                        f"{dc.name if dc else parent_id} by {ctx.settings.admin_user}-authz.",
+                        storage_domain_id=domain.id, data_center_id=parent_id)
+    return domain
+
+
+def detach_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_id: Optional[str] = None) -> None:
+    if ctx.session.scalars(select(m.Disk.id).where(m.Disk.storage_domain_id == domain.id).limit(1)).first() \
+            and domain.master:
+        raise cannot("detach Storage Domain", "The master storage domain still holds disks")
+    domain.data_center_id = None
+    domain.master = False
+    domain.status = "unattached"
+
+
+def remove_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_id: Optional[str] = None) -> None:
+    if domain.data_center_id is not None:
+        raise cannot("remove Storage Domain", "Storage Domain is attached to a Data Center; detach it first")
+    ctx.session.delete(domain)
+
+
+# -- networks and profiles ------------------------------------------------------------------
+
+def add_network(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Network:
+    if parent_id is not None:
+        data["data_center_id"] = parent_id
+    require(data, "Network", "name", "data_center_id")
+    unique_name(ctx, m.Network, data["name"], "Network", data_center_id=data["data_center_id"])
+    network = m.Network(**data)
+    ctx.session.add(network)
+    ctx.session.flush([network])
+    if "vm" in (network.usages or []):
+        ctx.session.add(m.VnicProfile(name=network.name, network_id=network.id))
+    return network
+
+
+def cluster_networks_query(ctx: RequestContext, cluster_id: Optional[str]) -> Any:
+    return (
+        select(m.Network)
+        .join(m.ClusterNetwork, m.ClusterNetwork.network_id == m.Network.id)
+        .where(m.ClusterNetwork.cluster_id == cluster_id)
+    )
+
+
+def attach_cluster_network(ctx: RequestContext, data: dict[str, Any], cluster_id: Optional[str]) -> m.Network:
+    network_id = data["_ref"]
+    network = ctx.session.get(m.Network, network_id)
+    cluster = ctx.session.get(m.Cluster, cluster_id)
+    if network is None or cluster is None or network.data_center_id != cluster.data_center_id:
+        raise cannot("attach Network", "The network does not belong to the cluster's Data Center")
+    existing = ctx.session.scalars(
+        select(m.ClusterNetwork).where(m.ClusterNetwork.cluster_id == cluster_id,
+                                       m.ClusterNetwork.network_id == network_id)
+    ).first()
+    if existing is not None:
+        raise cannot("attach Network", "The network is already attached to the cluster")
+    ctx.session.add(m.ClusterNetwork(cluster_id=cluster_id, network_id=network_id,
+                                     required=data.get("required", True)))
+    return network
+
+
+def detach_cluster_network(ctx: RequestContext, network: m.Network, parent_id: Optional[str] = None) -> None:
+    if network.name == MANAGEMENT_NETWORK:
+        raise cannot("detach Network", "The management network cannot be detached from the cluster")
+    ctx.session.execute(delete(m.ClusterNetwork).where(m.ClusterNetwork.cluster_id == parent_id,
+                                                       m.ClusterNetwork.network_id == network.id))
+
+
+def remove_network(ctx: RequestContext, network: m.Network, parent_id: Optional[str] = None) -> None:
+    if network.name == MANAGEMENT_NETWORK:
+        raise cannot("remove Network", "The management network cannot be removed")
+    used = ctx.session.scalars(
+        select(m.Nic.id).join(m.VnicProfile, m.VnicProfile.id == m.Nic.vnic_profile_id)
+        .where(m.VnicProfile.network_id == network.id).limit(1)
+    ).first()
+    if used:
+        raise cannot("remove Network", "The network is in use by VM NICs")
+    ctx.session.delete(network)
+
+
+def add_vnic_profile(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.VnicProfile:
+    if parent_id is not None:
+        data["network_id"] = parent_id
+    require(data, "VnicProfile", "name", "network_id")
+    unique_name(ctx, m.VnicProfile, data["name"], "VNIC Profile", network_id=data["network_id"])
+    profile = m.VnicProfile(**data)
+    ctx.session.add(profile)
+    return profile
+
+
+def remove_vnic_profile(ctx: RequestContext, profile: m.VnicProfile, parent_id: Optional[str] = None) -> None:
+    if ctx.session.scalars(select(m.Nic.id).where(m.Nic.vnic_profile_id == profile.id).limit(1)).first():
+        raise cannot("remove VNIC Profile", "The profile is in use by VM NICs")
+    ctx.session.delete(profile)
+
+
+# -- the collections ------------------------------------------------------------------------
+
+DATA_CENTERS = REGISTRY.add(CollectionDef(
+    "datacenters", t.DataCenter, m.DataCenter, "DataCenter",
+    add=add_data_center, remove=remove_data_center, search=name_search(m.DataCenter)))
+CLUSTERS = REGISTRY.add(CollectionDef(
+    "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster,
+    search=name_search(m.Cluster)))
+HOSTS = REGISTRY.add(CollectionDef(
+    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host, search=name_search(m.Host)))
+STORAGE_DOMAINS = REGISTRY.add(CollectionDef(
+    "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
+    add=add_storage_domain, remove=remove_storage_domain, search=name_search(m.StorageDomain)))
+NETWORKS = REGISTRY.add(CollectionDef(
+    "networks", t.Network, m.Network, "Network", add=add_network, remove=remove_network,
+    search=name_search(m.Network)))
+VNIC_PROFILES = REGISTRY.add(CollectionDef(
+    "vnicprofiles", t.VnicProfile, m.VnicProfile, "VnicProfile",
+    add=add_vnic_profile, remove=remove_vnic_profile))
+
+REGISTRY.add(CollectionDef(
+    "clusters", t.Cluster, m.Cluster, "Cluster", parent=DATA_CENTERS, parent_key="data_center_id",
+    add=add_cluster, remove=remove_cluster))
+REGISTRY.add(CollectionDef(
+    "networks", t.Network, m.Network, "Network", parent=DATA_CENTERS, parent_key="data_center_id",
+    add=add_network, remove=remove_network))
+REGISTRY.add(CollectionDef(
+    "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain", parent=DATA_CENTERS,
+    parent_key="data_center_id", add=attach_storage_domain, remove=detach_storage_domain, attach=True))
+REGISTRY.add(CollectionDef(
+    "networks", t.Network, m.Network, "Network", parent=CLUSTERS,
+    list_query=cluster_networks_query, add=attach_cluster_network, remove=detach_cluster_network, attach=True))
+REGISTRY.add(CollectionDef(
+    "nics", t.HostNic, m.HostNic, "HostNic", parent=HOSTS, parent_key="host_id", read_only=True,
+    removable=False))
+REGISTRY.add(CollectionDef(
+    "vnicprofiles", t.VnicProfile, m.VnicProfile, "VnicProfile", parent=NETWORKS, parent_key="network_id",
+    add=add_vnic_profile, remove=remove_vnic_profile))

@@ -1,0 +1,52 @@
+"""What read and write services return for the presentation layer to render."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine_api.types.base import TypeSchema
+
+
+@dataclass
+class EntityResult:
+    schema: type[TypeSchema]
+    entity: Any
+    status: int = 200
+    follow_tree: Any = None
+    followed: Any = None
+    location: str | None = None
+
+
+@dataclass
+class CollectionResult:
+    schema: type[TypeSchema]
+    items: list[Any]
+    follow_tree: Any = None
+    followed: Any = None
+
+
+@dataclass
+class ActionResult:
+    """The answer of an action: ``<action><status>complete</status>…</action>``."""
+
+    status: str = "complete"
+    http_status: int = 200
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WireResult:
+    """A document that is already in the wire shape (the API root, a match report)."""
+
+    tag: str
+    data: Any
+    status: int = 200
+
+
+@dataclass
+class RawResult:
+    """A body served as is (a Domain XML document)."""
+
+    body: bytes
+    content_type: str
+    status: int = 200

@@ -1,0 +1,105 @@
+"""State changes that happen later: a VM powering up, a disk unlocking, a host installing.
+
+A transition is a row due at a time. One ticker applies due rows for the whole engine (no
+thread per entity), and because they are rows, a transition interrupted by a restart
+finishes after it. A delay of zero applies the step at once, in the caller's transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Callable, Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine_api.models import Transition, utcnow
+from engine_api.services.context import RequestContext
+
+log = logging.getLogger(__name__)
+
+#: ``handler(ctx, entity_id, step, payload)`` applies one step; it may schedule the next.
+StepHandler = Callable[[RequestContext, str, str, dict[str, Any]], None]
+
+_HANDLERS: dict[str, StepHandler] = {}
+
+
+def step_handler(kind: str) -> Callable[[StepHandler], StepHandler]:
+    def register(fn: StepHandler) -> StepHandler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def schedule(
+    ctx: RequestContext,
+    kind: str,
+    entity_id: str,
+    step: str,
+    *,
+    delay: Optional[float] = None,
+    payload: Optional[dict[str, Any]] = None,
+    job_id: Optional[str] = None,
+) -> None:
+    """Apply ``step`` of ``kind`` to an entity after ``delay`` seconds (default: the setting)."""
+    seconds = ctx.settings.transition_delay if delay is None else delay
+    payload = dict(payload or {})
+    if job_id:
+        payload["job_id"] = job_id
+    if ctx.params.correlation_id and "correlation_id" not in payload:
+        payload["correlation_id"] = ctx.params.correlation_id
+    if seconds <= 0:
+        _apply(ctx, kind, entity_id, step, payload)
+        return
+    ctx.session.add(
+        Transition(
+            kind=kind,
+            entity_id=entity_id,
+            step=step,
+            due_at=ctx.now + dt.timedelta(seconds=seconds),
+            job_id=job_id,
+            correlation_id=payload.get("correlation_id"),
+            payload=payload,
+        )
+    )
+
+
+def cancel(ctx: RequestContext, kind: str, entity_id: str) -> None:
+    """Forget the pending transitions of an entity (it was stopped, removed, …)."""
+    ctx.session.execute(
+        delete(Transition).where(Transition.kind == kind, Transition.entity_id == entity_id)
+    )
+
+
+def pending(session: Session, kind: str, entity_id: str) -> list[Transition]:
+    return list(
+        session.scalars(
+            select(Transition).where(Transition.kind == kind, Transition.entity_id == entity_id)
+        )
+    )
+
+
+def _apply(ctx: RequestContext, kind: str, entity_id: str, step: str, payload: dict[str, Any]) -> None:
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        log.error("no handler for transition kind %s", kind)
+        return
+    handler(ctx, entity_id, step, payload)
+
+
+def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500) -> int:
+    """Apply every transition due by ``now``, oldest first; returns how many were applied."""
+    now = now or utcnow()
+    due = list(
+        session.scalars(
+            select(Transition).where(Transition.due_at <= now).order_by(Transition.due_at, Transition.id).limit(limit)
+        )
+    )
+    for row in due:
+        claimed = session.execute(delete(Transition).where(Transition.id == row.id))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        ctx = RequestContext(session=session, settings=settings, now=now)
+        _apply(ctx, row.kind, row.entity_id, row.step, dict(row.payload or {}))
+    return len(due)

@@ -1,0 +1,187 @@
+"""Schemas of VMs, templates and their devices: disks, disk attachments, NICs."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from marshmallow import pre_load
+
+from engine_api.types import enums
+from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.fields import (
+    API_PREFIX,
+    Boolean,
+    DateTime,
+    Enum,
+    Inline,
+    Integer,
+    Ref,
+    String,
+    WrappedList,
+)
+from engine_api.types.infra import Mac, Named, Topology
+
+
+class VmCpu(StructSchema):
+    topology = Inline(Topology)
+    architecture = Enum(enums.ARCHITECTURE, attribute="cpu_architecture")
+
+
+class Boot(StructSchema):
+    devices = WrappedList("device", Enum(enums.BOOT_DEVICE), attribute="boot_devices")
+
+
+class OperatingSystem(StructSchema):
+    type = String(attribute="os_type")
+    boot = Inline(Boot)
+
+
+class MemoryPolicy(StructSchema):
+    guaranteed = Integer(attribute="memory_guaranteed")
+    max = Integer(attribute="memory_max")
+
+
+class Display(StructSchema):
+    type = Enum(enums.DISPLAY_TYPE, attribute="display_type")
+
+
+class HighAvailability(StructSchema):
+    enabled = Boolean(attribute="high_availability")
+
+
+class VmBase(Named):
+    """Attributes VMs and templates share."""
+
+    memory = Integer()
+    memory_policy = Inline(MemoryPolicy)
+    cpu = Inline(VmCpu)
+    os = Inline(OperatingSystem)
+    type = Enum(enums.VM_TYPE)
+    stateless = Boolean()
+    origin = String(dump_only=True)
+    display = Inline(Display)
+    high_availability = Inline(HighAvailability)
+    creation_time = DateTime(dump_only=True)
+    cluster = Ref("clusters", attribute="cluster_id")
+
+
+class PlacementHosts(StructSchema):
+    hosts = WrappedList("host", Ref("hosts"), attribute="placement_host_ids")
+
+
+class Vm(VmBase):
+    type_name, plural, collection = "vm", "vms", "vms"
+    links = (
+        ("diskattachments", "disk_attachments", "disk_attachment"),
+        ("nics", "nics", "nic"),
+    )
+    actions = (
+        "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",
+    )
+
+    status = Enum(enums.VM_STATUS, dump_only=True)
+    template = Ref("templates", attribute="template_id")
+    host = Ref("hosts", attribute="host_id", dump_only=True)
+    placement_policy = Inline(PlacementHosts)
+    start_time = DateTime(dump_only=True)
+    stop_time = DateTime(dump_only=True)
+    stop_reason = String(dump_only=True)
+    run_once = Boolean(dump_only=True)
+
+
+class TemplateVersion(StructSchema):
+    version_name = String(attribute="version_name")
+    version_number = Integer(attribute="version_number", dump_only=True)
+
+
+class Template(VmBase):
+    type_name, plural, collection = "template", "templates", "templates"
+    links = (
+        ("diskattachments", "disk_attachments", "disk_attachment"),
+        ("nics", "nics", "nic"),
+    )
+
+    status = Enum(enums.TEMPLATE_STATUS, dump_only=True)
+    version = Inline(TemplateVersion)
+    vm = Ref("vms", attribute="source_vm_id", load_only=True)
+
+
+class Disk(TypeSchema):
+    type_name, plural, collection = "disk", "disks", "disks"
+
+    name = String()
+    alias = String(attribute="name", dump_only=True)
+    description = String()
+    comment = String()
+    provisioned_size = Integer()
+    actual_size = Integer(dump_only=True)
+    total_size = Integer(attribute="actual_size", dump_only=True)
+    format = Enum(enums.DISK_FORMAT)
+    sparse = Boolean()
+    shareable = Boolean()
+    wipe_after_delete = Boolean()
+    propagate_errors = Boolean()
+    status = Enum(enums.DISK_STATUS, dump_only=True)
+    storage_type = Enum(enums.DISK_STORAGE_TYPE)
+    content_type = Enum(enums.DISK_CONTENT_TYPE)
+    image_id = String(dump_only=True)
+    storage_domains = WrappedList("storage_domain", Ref("storagedomains"), attribute="storage_domain_ids")
+    template = Ref("templates", attribute="template_id", dump_only=True)
+
+    @pre_load
+    def _alias_as_name(self, data: Any, **kwargs: Any) -> Any:
+        """Older clients name a disk by its ``alias``."""
+        if isinstance(data, Mapping) and "alias" in data and "name" not in data:
+            data = dict(data)
+            data["name"] = data.pop("alias")
+        return data
+
+
+class DiskRef(Ref):
+    """A disk attachment's disk: a reference by id, or a whole new disk to create."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Mapping) and "id" not in value and "href" not in value:
+            return Disk().load(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class DiskAttachment(TypeSchema):
+    type_name, plural, collection = "disk_attachment", "disk_attachments", "diskattachments"
+
+    disk = DiskRef("disks", attribute="disk_id")
+    interface = Enum(enums.DISK_INTERFACE)
+    bootable = Boolean()
+    active = Boolean()
+    pass_discard = Boolean()
+    read_only = Boolean()
+    uses_scsi_reservation = Boolean()
+    logical_name = String(dump_only=True)
+    vm = Ref("vms", attribute="vm_id", dump_only=True)
+    template = Ref("templates", attribute="template_id", dump_only=True)
+
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        owner = f"vms/{obj.vm_id}" if obj.vm_id else f"templates/{obj.template_id}"
+        return f"{API_PREFIX}/{owner}/diskattachments/{obj.disk_id}"
+
+
+class Nic(TypeSchema):
+    type_name, plural, collection = "nic", "nics", "nics"
+
+    name = String()
+    description = String()
+    comment = String()
+    interface = Enum(enums.NIC_INTERFACE)
+    mac = Inline(Mac)
+    vnic_profile = Ref("vnicprofiles", attribute="vnic_profile_id")
+    plugged = Boolean()
+    linked = Boolean()
+    vm = Ref("vms", attribute="vm_id", dump_only=True)
+    template = Ref("templates", attribute="template_id", dump_only=True)
+
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        owner = f"vms/{obj.vm_id}" if obj.vm_id else f"templates/{obj.template_id}"
+        return f"{API_PREFIX}/{owner}/nics/{obj.id}"
+
+
