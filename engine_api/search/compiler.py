@@ -224,7 +224,7 @@ class SearchSpec:
         for search_field in self.fields:
             for name in search_field.names:
                 key = normalize_field_name(name)
-                if key in by_name:
+                if by_name.get(key, search_field) is not search_field:
                     raise ValueError(f"Search field name {name!r} is declared twice.")
                 by_name[key] = search_field
         object.__setattr__(self, "_by_name", by_name)
