@@ -25,7 +25,7 @@ def ensure_admin(session: Session, user_name: str) -> User:
         name = user_name.split("@", 1)[0]
         user = User(name=name, user_name=user_name, domain="internal-authz", principal=name)
         session.add(user)
-        session.flush([user])
+        session.flush()
     return user
 
 

@@ -13,7 +13,6 @@ from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
 from engine_api.services.macs import format_mac
 from engine_api.services.registry import REGISTRY, CollectionDef
-from engine_api.services.searching import name_search
 
 MANAGEMENT_NETWORK = "ovirtmgmt"
 
@@ -25,11 +24,11 @@ def add_data_center(ctx: RequestContext, data: dict[str, Any], parent_id: Option
     unique_name(ctx, m.DataCenter, data["name"], "Data Center")
     dc = m.DataCenter(**data)
     ctx.session.add(dc)
-    ctx.session.flush([dc])
+    ctx.session.flush()
     network = m.Network(name=MANAGEMENT_NETWORK, description="Management Network", data_center_id=dc.id, mtu=0,
                         usages=["management", "vm", "display", "migration", "default_route"])
     ctx.session.add(network)
-    ctx.session.flush([network])
+    ctx.session.flush()
     ctx.session.add(m.VnicProfile(name=MANAGEMENT_NETWORK, network_id=network.id))
     events.record_event(ctx, 950, f"Data Center {dc.name} was added by {ctx.settings.admin_user}-authz.",
                         data_center_id=dc.id)
@@ -57,7 +56,7 @@ def add_cluster(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[s
     unique_name(ctx, m.Cluster, data["name"], "Cluster")
     cluster = m.Cluster(**data)
     ctx.session.add(cluster)
-    ctx.session.flush([cluster])
+    ctx.session.flush()
     management = ctx.session.scalars(
         select(m.Network).where(m.Network.data_center_id == cluster.data_center_id,
                                 m.Network.name == MANAGEMENT_NETWORK)
@@ -90,7 +89,7 @@ def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]
     host = m.Host(**data)
     host.status = "installing"
     ctx.session.add(host)
-    ctx.session.flush([host])
+    ctx.session.flush()
     management = ctx.session.scalars(
         select(m.Network.id).join(m.ClusterNetwork, m.ClusterNetwork.network_id == m.Network.id)
         .where(m.ClusterNetwork.cluster_id == host.cluster_id, m.Network.name == MANAGEMENT_NETWORK)
@@ -142,7 +141,7 @@ def add_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: Opt
     domain = m.StorageDomain(**data)
     domain.status = "unattached"
     ctx.session.add(domain)
-    ctx.session.flush([domain])
+    ctx.session.flush()
     events.record_event(ctx, 956, f"Storage Domain {domain.name} was added by {ctx.settings.admin_user}-authz.",
                         storage_domain_id=domain.id)
     return domain
@@ -193,7 +192,7 @@ def add_network(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[s
     unique_name(ctx, m.Network, data["name"], "Network", data_center_id=data["data_center_id"])
     network = m.Network(**data)
     ctx.session.add(network)
-    ctx.session.flush([network])
+    ctx.session.flush()
     if "vm" in (network.usages or []):
         ctx.session.add(m.VnicProfile(name=network.name, network_id=network.id))
     return network
@@ -263,18 +262,16 @@ def remove_vnic_profile(ctx: RequestContext, profile: m.VnicProfile, parent_id: 
 
 DATA_CENTERS = REGISTRY.add(CollectionDef(
     "datacenters", t.DataCenter, m.DataCenter, "DataCenter",
-    add=add_data_center, remove=remove_data_center, search=name_search(m.DataCenter)))
+    add=add_data_center, remove=remove_data_center))
 CLUSTERS = REGISTRY.add(CollectionDef(
-    "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster,
-    search=name_search(m.Cluster)))
+    "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster))
 HOSTS = REGISTRY.add(CollectionDef(
-    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host, search=name_search(m.Host)))
+    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host))
 STORAGE_DOMAINS = REGISTRY.add(CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
-    add=add_storage_domain, remove=remove_storage_domain, search=name_search(m.StorageDomain)))
+    add=add_storage_domain, remove=remove_storage_domain))
 NETWORKS = REGISTRY.add(CollectionDef(
-    "networks", t.Network, m.Network, "Network", add=add_network, remove=remove_network,
-    search=name_search(m.Network)))
+    "networks", t.Network, m.Network, "Network", add=add_network, remove=remove_network))
 VNIC_PROFILES = REGISTRY.add(CollectionDef(
     "vnicprofiles", t.VnicProfile, m.VnicProfile, "VnicProfile",
     add=add_vnic_profile, remove=remove_vnic_profile))

@@ -15,7 +15,7 @@ def start_job(ctx: RequestContext, description: str) -> Job:
         owner_id=ctx.user_id,
     )
     ctx.session.add(job)
-    ctx.session.flush([job])
+    ctx.session.flush()
     return job
 
 

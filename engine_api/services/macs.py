@@ -33,7 +33,7 @@ def default_pool(ctx: RequestContext) -> MacPool:
             default_pool=True,
         )
         ctx.session.add(pool)
-        ctx.session.flush([pool])
+        ctx.session.flush()
     return pool
 
 

@@ -97,3 +97,13 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+
+def attach_search_specs() -> None:
+    """Give every top-level collection that has one its search description."""
+    from engine_api.services.search_specs import BY_COLLECTION
+
+    for rel, spec in BY_COLLECTION.items():
+        coll = REGISTRY.top_level(rel)
+        if coll is not None:
+            coll.search = spec

@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from sqlalchemy import Select, func
+from sqlalchemy import Select
 
+from engine_api.search import SearchSyntaxError, compile_search
 from engine_api.services.context import RequestContext
 from engine_api.services.registry import CollectionDef
 
@@ -22,39 +23,21 @@ def _order(coll: CollectionDef) -> list[Any]:
 
 
 def apply(ctx: RequestContext, coll: CollectionDef, stmt: Select[Any]) -> Optional[Select[Any]]:
-    """The collection query with search, order and ``max``; None for a search that matches nothing."""
+    """The collection query with search, order and ``max``.
+
+    An invalid search answers like the engine, with nothing: None here, an empty list on the
+    wire, and a line in the log saying why.
+    """
     params = ctx.params
-    page = None
-    order = _order(coll)
     if params.search and coll.search is not None:
-        compiled = coll.search(ctx, params.search, params.case_sensitive)
-        if compiled is None:
+        try:
+            compiled = compile_search(params.search, coll.search, case_sensitive=params.case_sensitive,
+                                      max_results=params.max)
+        except SearchSyntaxError as error:
+            log.info("search %r on %s answers nothing: %s", params.search, coll.key, error)
             return None
-        where, sort, page = compiled
-        if where is not None:
-            stmt = stmt.where(where)
-        if sort:
-            order = sort + order
-    stmt = stmt.order_by(*order)
+        return compiled.apply(stmt)
+    stmt = stmt.order_by(*_order(coll))
     if params.max is not None and params.max >= 0:
         stmt = stmt.limit(params.max)
-        if page is not None and page > 1:
-            stmt = stmt.offset((page - 1) * params.max)
     return stmt
-
-
-def name_search(model: type) -> Any:
-    """A minimal search: ``name=value`` with ``*`` wildcards, for collections not yet described."""
-
-    def compile_search(ctx: RequestContext, text: str, case_sensitive: bool) -> Any:
-        text = text.strip()
-        if not text.lower().startswith("name") or "=" not in text:
-            log.info("unsupported search %r on %s", text, model.__name__)
-            return None
-        value = text.split("=", 1)[1].strip().strip('"')
-        pattern = value.replace("*", "%")
-        column = model.name if case_sensitive else func.lower(model.name)
-        pattern = pattern if case_sensitive else pattern.lower()
-        return (column.like(pattern), [], None)
-
-    return compile_search

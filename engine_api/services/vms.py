@@ -14,7 +14,6 @@ from engine_api.services.crud import require, unique_name
 from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import REGISTRY, CollectionDef
-from engine_api.services.searching import name_search
 
 #: Attributes a new VM takes from its template when the request does not set them.
 INHERITED = (
@@ -38,7 +37,7 @@ def _copy_disk(ctx: RequestContext, source: m.Disk, **overrides: Any) -> m.Disk:
     for key, value in overrides.items():
         setattr(disk, key, value)
     ctx.session.add(disk)
-    ctx.session.flush([disk])
+    ctx.session.flush()
     return disk
 
 
@@ -75,7 +74,7 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
     vm.status = "down"
     vm.creation_time = ctx.now
     ctx.session.add(vm)
-    ctx.session.flush([vm])
+    ctx.session.flush()
     devices.add_default_devices(ctx, vm)
     job = None
     template_disks = _attachments_of(ctx, template_id=vm.template_id)
@@ -93,7 +92,7 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         copy = m.Nic(vm_id=vm.id, name=nic.name, interface=nic.interface, vnic_profile_id=nic.vnic_profile_id,
                      mac=allocate_mac(ctx, vm.cluster_id), linked=nic.linked, plugged=nic.plugged)
         ctx.session.add(copy)
-        ctx.session.flush([copy])
+        ctx.session.flush()
         devices.add_nic_device(ctx, copy)
     events.record_event(ctx, 34, f"VM {vm.name} was created by {ctx.settings.admin_user}-authz.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
@@ -161,7 +160,7 @@ def add_template(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[
     template.status = "locked"
     template.creation_time = ctx.now
     ctx.session.add(template)
-    ctx.session.flush([template])
+    ctx.session.flush()
     job = jobs.start_job(ctx, f"Creating Template {template.name} from VM {vm.name}")
     vm.status = "image_locked"
     for attachment, disk in _attachments_of(ctx, vm_id=vm.id):
@@ -226,7 +225,7 @@ def _new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
     disk.status = "locked"
     disk.actual_size = 0 if disk.sparse else disk.provisioned_size
     ctx.session.add(disk)
-    ctx.session.flush([disk])
+    ctx.session.flush()
     job = jobs.start_job(ctx, f"Adding Disk {disk.name}")
     events.record_event(ctx, 2020, f"Add-Disk operation of '{disk.name}' was initiated by "
                         f"{ctx.settings.admin_user}-authz.", storage_domain_id=disk.storage_domain_id)
@@ -295,7 +294,7 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
             raise cannot("attach Virtual Disk", "The VM already has a bootable disk")
     attachment = m.DiskAttachment(disk_id=disk.id, vm_id=vm_id, **data)
     ctx.session.add(attachment)
-    ctx.session.flush([attachment])
+    ctx.session.flush()
     devices.add_disk_device(ctx, vm.id, attachment)
     return attachment
 
@@ -344,7 +343,7 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
         data["mac"] = allocate_mac(ctx, vm.cluster_id)
     nic = m.Nic(vm_id=vm_id, **data)
     ctx.session.add(nic)
-    ctx.session.flush([nic])
+    ctx.session.flush()
     devices.add_nic_device(ctx, nic)
     events.record_event(ctx, 932, f"Interface {nic.name} ({nic.interface}) was added to VM {vm.name}.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
@@ -372,12 +371,11 @@ def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = No
 # -- the collections ------------------------------------------------------------------------
 
 VMS = REGISTRY.add(CollectionDef(
-    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm, search=name_search(m.Vm)))
+    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm))
 TEMPLATES = REGISTRY.add(CollectionDef(
-    "templates", t.Template, m.Template, "Template", add=add_template, remove=remove_template,
-    search=name_search(m.Template)))
+    "templates", t.Template, m.Template, "Template", add=add_template, remove=remove_template))
 DISKS = REGISTRY.add(CollectionDef(
-    "disks", t.Disk, m.Disk, "Disk", add=add_disk, remove=remove_disk, search=name_search(m.Disk)))
+    "disks", t.Disk, m.Disk, "Disk", add=add_disk, remove=remove_disk))
 REGISTRY.add(CollectionDef(
     "diskattachments", t.DiskAttachment, m.DiskAttachment, "DiskAttachment", parent=VMS, parent_key="vm_id",
     id_attribute="disk_id", order_by=("disk_id",), add=add_vm_disk_attachment, update=update_disk_attachment,

@@ -1,0 +1,78 @@
+"""An engine served on a free loopback port, resettable to a scenario between tests."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import text
+
+from engine_api.app import create_app
+from engine_api.config import Config
+from engine_api.models import Base
+from engine_api.server import EngineServer
+
+
+class LiveEngine:
+    """engine-emu in this process, serving HTTP on ``127.0.0.1`` at ``url``."""
+
+    def __init__(self, database: Optional[str] = None, *, transition_delay: float = 0.0,
+                 admin_password: str = "admin", state_dir: Optional[Path] = None) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="engine-emu-")
+        state = state_dir or Path(self._scratch.name)
+        self.config = Config(database=database or f"sqlite:///{state / 'engine.sqlite'}",
+                             admin_password=admin_password, transition_delay=transition_delay,
+                             state_dir=state, tick_interval=0.02)
+        self.app = create_app(self.config)
+        self.engine = self.app.extensions["engine_emu"]
+        self.server = EngineServer(self.app, "127.0.0.1", 0)
+
+    @property
+    def db(self) -> Any:
+        return self.engine.db
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def username(self) -> str:
+        return self.config.admin_user
+
+    @property
+    def password(self) -> str:
+        return self.config.admin_password
+
+    def start(self) -> "LiveEngine":
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.db.dispose()
+        self._scratch.cleanup()
+
+    def set_transition_delay(self, seconds: float) -> None:
+        from dataclasses import replace
+
+        self.engine.settings = replace(self.engine.settings, transition_delay=seconds)
+
+    def reset(self, scenario: str = "empty") -> None:
+        """Delete every row and seed ``scenario`` afresh."""
+        from fixtures import seed
+
+        with self.db.transaction() as session:
+            if self.db.is_sqlite:
+                session.execute(text("PRAGMA defer_foreign_keys=ON"))
+                for table in reversed(Base.metadata.sorted_tables):
+                    session.execute(table.delete())
+            else:
+                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        seed(self.db, scenario, admin_user=self.config.admin_user)
+
+    def __enter__(self) -> "LiveEngine":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

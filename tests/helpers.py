@@ -1,0 +1,28 @@
+"""Small helpers the tests share."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from sqlalchemy import func, select
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll like a client does until ``predicate()`` is truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def row_counts(db: Any) -> dict[str, int]:
+    """Rows per table: a snapshot to show that a refused request changed nothing."""
+    from engine_api.models import Base
+
+    with db.transaction() as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+                if t.name != "sso_tokens"}
