@@ -244,9 +244,14 @@ class SearchSpec:
             )
         return found
 
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The search prefixes naming this collection (``Vms`` and the aliases)."""
+        return (self.entity, *self.entity_aliases)
+
     def accepts_subject(self, subject: str) -> bool:
         wanted = subject.strip().lower()
-        return wanted in {name.lower() for name in (self.entity, *self.entity_aliases)}
+        return wanted in {name.lower() for name in self.subjects}
 
 
 @dataclass(frozen=True)
@@ -575,7 +580,8 @@ def compile_search(
     """Compile ``query`` (parsed, or text to parse) against ``spec``.
 
     Args:
-        query: a :class:`Query`, or search text (parsed with :func:`parse_search`).
+        query: a :class:`Query`, or search text (parsed with :func:`parse_search`, with the
+            spec's subjects, so ``web:8080`` is free text rather than a prefix).
         spec: the collection's searchable fields.
         case_sensitive: the request's ``case_sensitive`` parameter.
         max_results: the request's ``max``; ``None`` or a negative number means no limit.
@@ -585,7 +591,7 @@ def compile_search(
         SearchSyntaxError: for anything wrong with the search.
     """
     if isinstance(query, str):
-        query = parse_search(query)
+        query = parse_search(query, subjects=spec.subjects)
     if query.subject is not None and not spec.accepts_subject(query.subject):
         raise SearchSyntaxError(f"Search prefix {query.subject!r} does not name {spec.entity}")
     compiler = _Compiler(spec, case_sensitive)

@@ -18,7 +18,8 @@ A *word* is a run of characters other than whitespace, parentheses, double quote
 operator characters ``= ! < >``; a *quoted* string is enclosed in double quotes, may contain
 any of those, and uses ``\\"`` and ``\\\\`` for a quote and a backslash. ``*`` in a value or in
 free text is a wildcard (the engine has no way to search for a literal asterisk). The prefix the
-engine puts before every search (``Vms: name=x``) is accepted and kept as :attr:`Query.subject`.
+engine puts before every search (``Vms: name=x``) is accepted and kept as :attr:`Query.subject`
+(see ``subjects`` of :func:`parse_search` for telling it from free text such as ``web:8080``).
 
 Only :class:`SearchSyntaxError` is ever raised for a string input, whatever it contains.
 """
@@ -26,6 +27,7 @@ Only :class:`SearchSyntaxError` is ever raised for a string input, whatever it c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal, NamedTuple, TypeAlias
@@ -365,10 +367,14 @@ class _Parser:
         return int(token.text)
 
 
-def parse_search(text: str) -> Query:
+def parse_search(text: str, *, subjects: Iterable[str] | None = None) -> Query:
     """Parse a ``search=`` value into a :class:`Query`.
 
     The empty string (or only the ``Vms:`` prefix) gives a query with no condition.
+
+    A leading ``name:`` is taken as the subject prefix. With ``subjects`` (the names the
+    collection answers to, compared case-insensitively) only those are; any other leading
+    ``word:`` is then ordinary free text. Without ``subjects`` any identifier is.
 
     Raises:
         SearchSyntaxError: for any text that is not a valid search — and never anything else.
@@ -388,7 +394,9 @@ def parse_search(text: str) -> Query:
     subject = None
     offset = 0
     prefix = _SUBJECT.match(text)
-    if prefix is not None:
+    if prefix is not None and (
+        subjects is None or prefix.group(1).lower() in {name.lower() for name in subjects}
+    ):
         subject = prefix.group(1)
         offset = prefix.end()
     return _Parser(_tokenize(text, offset)).query(subject)

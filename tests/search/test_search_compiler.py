@@ -301,6 +301,12 @@ class TestSpecAndPrefix:
         with pytest.raises(SearchSyntaxError, match="Hosts"):
             ids(session, "Hosts: name=web01")
 
+    def test_text_with_an_unknown_prefix_is_free_text(self, session):
+        compiled = compile_search("Web0:", VM_SEARCH)
+        assert set(session.scalars(compiled.apply(select(Vm.id)))) == set()
+        compiled = compile_search("Vms: Web0", VM_SEARCH)
+        assert set(session.scalars(compiled.apply(select(Vm.id)))) == {1, 2}
+
     def test_unknown_field_names_the_known_ones(self, session):
         with pytest.raises(SearchSyntaxError) as caught:
             ids(session, "colour=red")

@@ -157,6 +157,13 @@ class TestSubjectPrefix:
     def test_no_prefix(self):
         assert parse_search("name=x").subject is None
 
+    def test_known_subjects_tell_a_prefix_from_free_text(self):
+        assert parse_search("web:8080").subject == "web"
+        query = parse_search("web:8080", subjects=["Vms"])
+        assert query.subject is None
+        assert query.condition == FreeText("web:8080")
+        assert parse_search("vms: web", subjects=["Vms"]) == Query(FreeText("web"), subject="vms")
+
     def test_colons_in_values_are_not_a_prefix(self):
         query = parse_search("mac=00:1a:4a:16:01:51")
         assert query.subject is None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from engine_api.search.compiler import FieldKind, SearchField, SearchSpec, exists_via
@@ -64,7 +64,12 @@ class VmTag(Base):
     tag: Mapped[str] = mapped_column(String(64))
 
 
-HOST_ADDRESS = select(Host.address).where(Host.id == Vm.host_id).scalar_subquery()
+# correlate_except: the outer query may join Host too (for the "host" field), and the subquery
+# must still select from its own Host.
+HOST_ADDRESS = (
+    select(Host.address).where(Host.id == Vm.host_id).correlate_except(Host).scalar_subquery()
+)
+VM_TAGS = select(VmTag.id).where(VmTag.vm_id == Vm.id).correlate_except(VmTag)
 
 VM_SEARCH = SearchSpec(
     entity="Vms",
@@ -84,7 +89,7 @@ VM_SEARCH = SearchSpec(
             aliases=("host.name", "hosts.name"),
         ),
         SearchField("host.address", HOST_ADDRESS),
-        SearchField("tag", VmTag.tag, via=exists_via(select(VmTag.id).where(VmTag.vm_id == Vm.id))),
+        SearchField("tag", VmTag.tag, via=exists_via(VM_TAGS)),
     ],
     free_text=[Vm.name, Vm.description],
     default_sort=[("name", "asc")],
@@ -118,25 +123,28 @@ class VmRow:
 
 def load_rows(session: Session, hosts: list[HostRow], vms: list[VmRow]) -> None:
     """Replace the tables' content with the given rows."""
-    session.execute(delete(VmTag))
-    session.execute(delete(Vm))
-    session.execute(delete(Host))
-    session.add_all(Host(id=h.id, name=h.name, address=h.address) for h in hosts)
-    session.flush()
-    tag_id = 0
-    for row in vms:
-        session.add(
-            Vm(
-                id=row.id, uid=row.uid, name=row.name, description=row.description,
-                memory=row.memory, status=row.status, created=row.created,
-                stateless=row.stateless, host_id=row.host.id if row.host else None,
-            )
+    for table in (VmTag, Vm, Host):
+        session.execute(delete(table))
+    if hosts:
+        session.execute(
+            insert(Host), [{"id": h.id, "name": h.name, "address": h.address} for h in hosts]
         )
-        session.flush()
-        for tag in row.tags:
-            tag_id += 1
-            session.add(VmTag(id=tag_id, vm_id=row.id, tag=tag))
-    session.flush()
+    if vms:
+        session.execute(
+            insert(Vm),
+            [
+                {
+                    "id": row.id, "uid": row.uid, "name": row.name,
+                    "description": row.description, "memory": row.memory,
+                    "status": row.status, "created": row.created, "stateless": row.stateless,
+                    "host_id": row.host.id if row.host else None,
+                }
+                for row in vms
+            ],
+        )
+    tags = [{"vm_id": row.id, "tag": tag} for row in vms for tag in row.tags]
+    if tags:
+        session.execute(insert(VmTag), tags)
 
 
 # -- the reference evaluation --------------------------------------------------------------
