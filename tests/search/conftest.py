@@ -1,78 +1,54 @@
-"""Databases for the search tests: in-memory SQLite and a throwaway PostgreSQL cluster.
+"""Databases for the search tests: in-memory SQLite and PostgreSQL.
 
-The PostgreSQL cluster is created with ``initdb`` in a temporary directory, listens on a Unix
-socket only, uses the C locale (byte-order collation, ASCII case folding, like the reference
-evaluation) and is removed at the end of the session. When run as root it runs as the
-``postgres`` user, since PostgreSQL refuses to run as root.
+PostgreSQL is the session's private server (the shared ``postgresql`` fixture), in a database
+of its own created with the C locale: byte-order collation and ASCII case folding, as the
+reference evaluation assumes, whatever the machine's locale. ``ENGINE_EMU_TEST_BACKENDS``
+selects the backends, as for the rest of the suite.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from vm_search_model import Base
 
-
-def _postgres_bindir() -> Path:
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        return Path(subprocess.run([pg_config, "--bindir"], check=True, capture_output=True,
-                                   text=True).stdout.strip())
-    raise RuntimeError(
-        "PostgreSQL server binaries (initdb, pg_ctl) are needed for the search tests; "
-        "install the postgresql server package"
-    )
+BACKENDS = [
+    name.strip()
+    for name in os.environ.get("ENGINE_EMU_TEST_BACKENDS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+SEARCH_DATABASE = "engine_emu_search_tests"
 
 
 @pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """The URL of a fresh PostgreSQL cluster that lives for the test session."""
-    bindir = _postgres_bindir()
-    base = Path(tempfile.mkdtemp(prefix="engine-emu-search-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(base, user="postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = base / "data"
-
-    def run(*command: str) -> None:
-        completed = subprocess.run([*as_user, *command], capture_output=True, text=True)
-        if completed.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed:\n{completed.stdout}\n{completed.stderr}")
-
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-        "--locale=C", "-E", "UTF8", "--no-sync")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "server.log"),
-        "-o", f"-k {base} -c listen_addresses='' -F", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={base}"
-    finally:
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(base, ignore_errors=True)
+def postgresql_search_url(postgresql) -> str:
+    """A C-locale database on the session's PostgreSQL server, for the search tests."""
+    server = make_url(postgresql.url).set(drivername="postgresql+psycopg")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {SEARCH_DATABASE}"))
+        connection.execute(
+            text(
+                f"CREATE DATABASE {SEARCH_DATABASE} TEMPLATE template0 ENCODING 'UTF8' "
+                "LC_COLLATE 'C' LC_CTYPE 'C'"
+            )
+        )
+    admin.dispose()
+    return server.set(database=SEARCH_DATABASE).render_as_string(hide_password=False)
 
 
-def _sqlite_engine() -> Engine:
-    return create_engine("sqlite://")
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def database(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine with the test VM tables, on each supported database."""
+    """An engine with the test VM tables, on each selected backend."""
     if request.param == "sqlite":
-        engine = _sqlite_engine()
+        engine = create_engine("sqlite://")
     else:
-        engine = create_engine(request.getfixturevalue("postgresql_url"))
+        engine = create_engine(request.getfixturevalue("postgresql_search_url"))
     Base.metadata.create_all(engine)
     try:
         yield engine
@@ -84,7 +60,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def sqlite_database() -> Iterator[Engine]:
     """An in-memory SQLite engine with the test VM tables."""
-    engine = _sqlite_engine()
+    engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
