@@ -15,13 +15,13 @@ Matching rules
   only; PostgreSQL follows its locale) — unless ``case_sensitive=True``. ``*`` is a wildcard for
   any run of characters; ``%``, ``_`` and ``\\`` in values are literal.
 * **Case-sensitive wildcards.** Plain ``=`` is case-sensitive on both databases. ``LIKE`` is not:
-  SQLite's ``LIKE`` ignores ASCII case, and no portable expression fixes that exactly (guards such
-  as "``LIKE`` and the literal pieces occur case-sensitively" accept ``AB cd`` for ``*ab*``;
-  chains of ``instr``/``strpos`` are dialect-specific anyway and grow exponentially with the
-  number of wildcards). Case-sensitive wildcard matches therefore compile to a small construct
-  rendered per dialect: ``GLOB`` on SQLite (case-sensitive, with ``*``, ``?`` and ``[`` in the
-  value bracket-escaped) and ``LIKE … ESCAPE`` elsewhere, PostgreSQL's ``LIKE`` being
-  case-sensitive.
+  SQLite's ``LIKE`` ignores ASCII case, and no portable expression fixes that exactly (a guard
+  such as "``LIKE`` matches and every literal piece occurs case-sensitively" ignores the pieces'
+  order and accepts ``Ab aB`` for ``*aB*Ab*``; chains of ``instr``/``strpos`` are
+  dialect-specific anyway and grow exponentially with the number of wildcards). Case-sensitive
+  wildcard matches therefore compile to a small construct rendered per dialect: ``GLOB`` on
+  SQLite (case-sensitive, with ``?`` and ``[`` in the value bracket-escaped) and
+  ``LIKE … ESCAPE`` elsewhere, PostgreSQL's ``LIKE`` being case-sensitive.
 * **Integers** and **dates** support all six operators. A date given without a time
   (``2024-05-01``, ``05/01/2024``) stands for the whole day: ``=`` matches any time that day,
   ``<`` is before it, ``>`` after it. Times with an offset are converted to UTC; times without
@@ -115,7 +115,7 @@ class FieldKind(StrEnum):
 
 
 def normalize_field_name(name: str) -> str:
-    """Lowercase, underscores removed, per dotted segment: ``Creation_Date`` → ``creationdate``."""
+    """Lowercase without underscores, per dotted segment: ``Creation_Date`` → ``creationdate``."""
     return ".".join(part.strip().lower().replace("_", "") for part in name.split("."))
 
 
@@ -488,7 +488,9 @@ class _Compiler:
         try:
             value = search_field.convert(node.value)
         except (ValueError, TypeError, ArithmeticError) as error:
-            raise SearchSyntaxError(f"{search_field.name}: invalid value {node.value!r}: {error}")
+            raise SearchSyntaxError(
+                f"{search_field.name}: invalid value {node.value!r}: {error}"
+            ) from None
         return _compare(column, node.operator, value)
 
     def date(self, search_field: SearchField, column: Any, node: Condition) -> Predicate:

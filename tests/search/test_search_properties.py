@@ -154,7 +154,8 @@ def string_condition(
 ) -> tuple[RefCondition, str]:
     field_name = random_case(draw, draw(st.sampled_from(names)))
     value = string_pattern(draw, sources)
-    return RefCondition(field_name, operator, value), f"{field_name}{operator}{render_value(draw, value)}"
+    text = f"{field_name}{operator}{render_value(draw, value)}"
+    return RefCondition(field_name, operator, value), text
 
 
 def spaced(draw, field_name: str, operator: str, value: str) -> str:
@@ -214,7 +215,8 @@ def conditions(
         number = draw(st.integers(-6, 6))
         written = draw(st.sampled_from([str(number), f"+{number}" if number >= 0 else str(number)]))
         field_name = random_case(draw, "memory")
-        return RefCondition(field_name, operator, written), spaced(draw, field_name, operator, written)
+        text = spaced(draw, field_name, operator, written)
+        return RefCondition(field_name, operator, written), text
     if kind == "status":
         status = draw(st.sampled_from(VM_STATUSES))
         spelling = draw(st.sampled_from([status, status.replace("_", ""), status.upper()]))
@@ -348,7 +350,8 @@ def test_single_conditions_match_the_reference(database: Engine, batch):
 VOCABULARY = [
     "name", "memory", "status", "host.name", "Hosts.name", "tag", "creationdate", "id",
     "stateless", "colour", "a.b.c", "=", "!=", "<", ">", "<=", ">=", "!", "<>", "==", "(", ")",
-    '"', '\\"', "and", "OR", "sortby", "asc", "DESC", "page", "0", "1", "-1", "99999999999999999999",
+    '"', '\\"', "and", "OR", "sortby", "asc", "DESC", "page", "0", "1", "-1",
+    "99999999999999999999",
     "*", "%", "_", "up", "poweringup", "2024-01-02", "2024-13-45", "true", "maybe", "Vms:",
     "Hosts:", ":", "\x00", "\u00e9", "\ud800", "1e9", "١",
 ]
