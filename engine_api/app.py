@@ -7,7 +7,8 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Optional
+from functools import lru_cache
+from typing import Optional
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
@@ -57,10 +58,11 @@ def _fault_response(fault: faults.Fault) -> Response:
     return response
 
 
-def _action_names() -> set[str]:
+@lru_cache(maxsize=1)
+def _action_names() -> frozenset[str]:
     from engine_api.types import ENTITY_TYPES
 
-    return {action for schema in ENTITY_TYPES for action in schema.actions}
+    return frozenset(action for schema in ENTITY_TYPES for action in schema.actions)
 
 
 def _authenticate(engine: EngineState) -> Optional[Response]:

@@ -13,7 +13,7 @@ from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import CollectionDef
 from engine_api.services.results import ActionResult, CollectionResult, EntityResult
-from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.base import StructSchema
 from engine_api.types.system import ActionParameters
 
 
@@ -173,13 +173,6 @@ def run_action(
     return ActionResult(http_status=202 if params.get("async_") or ctx.params.async_ else 200)
 
 
-def exists(ctx: RequestContext, model: type, **where: Any) -> bool:
-    stmt = select(model.id)
-    for key, value in where.items():
-        stmt = stmt.where(getattr(model, key) == value)
-    return ctx.session.scalars(stmt.limit(1)).first() is not None
-
-
 _WIRE_NAMES = {
     "source_vm_id": "vm",
     "storage_type": "storage.type",
@@ -210,6 +203,3 @@ def unique_name(ctx: RequestContext, model: type, name: str, label: str, *, excl
     if ctx.session.scalars(stmt.limit(1)).first() is not None:
         raise cannot(f"add {label}", "The specified name is already in use" if exclude_id is None else "Name is in use")
 
-
-def schema_for(coll: CollectionDef) -> type[TypeSchema]:
-    return coll.schema
