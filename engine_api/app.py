@@ -24,7 +24,7 @@ from engine_api.services.context import Settings
 from engine_api.wire import JsonCodec, XmlCodec
 
 # Importing the service modules registers their collections.
-from engine_api.services import infra, system, vms  # noqa: F401  isort: skip
+from engine_api.services import follow_handlers, infra, system, vms  # noqa: F401  isort: skip
 from engine_api.services.registry import attach_search_specs  # isort: skip
 
 attach_search_specs()

@@ -5,43 +5,26 @@ from typing import Any, Optional
 
 from engine_api.services.crud import schema_instance
 from engine_api.services.results import ActionResult, CollectionResult, EntityResult, WireResult
-from engine_api.types import BY_TYPE_NAME, TypeSchema
-from engine_api.types.fields import Ref
+from engine_api.types import TypeSchema
+from engine_api.types.links import link_target
 from engine_api.wire.codec import Codec
-
-_BY_COLLECTION = {schema.collection: schema for schema in BY_TYPE_NAME.values()}
-
-
-def link_target(schema_cls: type[TypeSchema], key: str) -> Optional[tuple[str, type[TypeSchema], bool]]:
-    """What a follow link names on a type: ``(attribute, item schema, is a list)`` or None."""
-    normalized = key.replace("_", "").lower()
-    for rel, attribute, item_type in schema_cls.links:
-        if rel == normalized:
-            return attribute, BY_TYPE_NAME[item_type], True
-    for name, field in schema_instance(schema_cls).fields.items():
-        if isinstance(field, Ref) and not field.load_only and name.replace("_", "").lower() == normalized:
-            target = _BY_COLLECTION.get(field.collection)
-            if target is not None:
-                return name, target, False
-    return None
 
 
 def entity_data(schema_cls: type[TypeSchema], entity: Any, node: Any = None, followed: Any = None) -> dict[str, Any]:
     data = schema_cls.dump_entity(entity, schema_instance(schema_cls))
     if node is not None and followed is not None:
-        for child in node.children.values():
+        for child in node.children:
             if not followed.has(entity, child.key):
                 continue
             target = link_target(schema_cls, child.key)
             if target is None:
                 continue
-            attribute, item_schema, is_list = target
             value = followed.get(entity, child.key)
-            if is_list:
-                items = [entity_data(item_schema, item, child, followed) for item in value or ()]
-                data[attribute] = {item_schema.type_name: items}
+            if target.is_list:
+                items = [entity_data(target.schema, item, child, followed) for item in value or ()]
+                data[target.attribute] = {target.schema.type_name: items}
             elif value is not None:
-                data[attribute] = entity_data(item_schema, value, child, followed)
+                data[target.attribute] = entity_data(target.schema, value, child, followed)
     return data
 
 

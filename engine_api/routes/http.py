@@ -114,4 +114,6 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
                              extras={"instance_id": engine.instance_id})
         result = service(ctx, *args, decoded) if body else service(ctx, *args)
     g.service_seconds = time.perf_counter() - started
+    if "follow_seconds" in ctx.extras:
+        g.follow_seconds = ctx.extras["follow_seconds"]
     return respond(result, codec)

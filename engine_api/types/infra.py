@@ -56,7 +56,6 @@ class Cluster(Named):
     version = Inline(Version)
     memory_policy = Inline(ClusterMemoryPolicy)
     ballooning_enabled = Boolean()
-    mac_pool = Ref("macpools", attribute="mac_pool_id")
 
 
 class Topology(StructSchema):
