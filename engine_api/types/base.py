@@ -46,9 +46,11 @@ class TypeSchema(StructSchema):
     @classmethod
     def dump_entity(cls, obj: Any, schema: "TypeSchema") -> dict[str, Any]:
         """The wire shape of one entity: href and id first, then fields, actions, links."""
+        from engine_api.types.dumper import compile_dumper
+
         href = cls.href(obj)
         data: dict[str, Any] = {"href": href}
-        data.update(schema.dump(obj))
+        data.update(compile_dumper(cls)(obj))
         if cls.actions:
             data["actions"] = {"link": [{"href": f"{href}/{a}", "rel": a} for a in cls.actions]}
         if cls.links:

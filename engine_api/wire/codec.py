@@ -54,34 +54,16 @@ class XmlCodec(Codec):
     content_type = XML_TYPE
 
     def render(self, tag: str, data: Any) -> bytes:
-        root = etree.Element(tag)
-        self._fill(root, data, tag == "link")
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        parts: list[str] = [XML_DECLARATION]
+        _write(parts, tag, data, tag == "link")
+        return "".join(parts).encode("utf-8")
 
     def render_collection(self, plural: str, singular: str, items: list[Any]) -> bytes:
-        root = etree.Element(plural)
+        parts: list[str] = [XML_DECLARATION, f"<{plural}>"]
         for item in items:
-            child = etree.SubElement(root, singular)
-            self._fill(child, item, False)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-    def _fill(self, element: etree._Element, data: Any, is_link: bool) -> None:
-        if isinstance(data, dict):
-            attrs = LINK_ATTRIBUTES if is_link else ATTRIBUTES
-            for key, value in data.items():
-                if value is None:
-                    continue
-                if key in attrs and not isinstance(value, (dict, list)):
-                    element.set(key, format_xml_scalar(value))
-                elif isinstance(value, list):
-                    for item in value:
-                        child = etree.SubElement(element, key)
-                        self._fill(child, item, key == "link")
-                else:
-                    child = etree.SubElement(element, key)
-                    self._fill(child, value, key == "link")
-        elif data is not None:
-            element.text = format_xml_scalar(data)
+            _write(parts, singular, item, False)
+        parts.append(f"</{plural}>")
+        return "".join(parts).encode("utf-8")
 
     def parse(self, body: bytes) -> tuple[str | None, Any]:
         if b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper():
@@ -137,6 +119,52 @@ def _jsonify(data: Any) -> Any:
     if isinstance(data, list):
         return [_jsonify(v) for v in data]
     return format_json_scalar(data)
+
+
+XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def _text(value: Any) -> str:
+    text = value if isinstance(value, str) else format_xml_scalar(value)
+    return _check_chars(text).translate(_TEXT_ESCAPES)
+
+
+def _check_chars(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (control characters other than tab, CR, LF)."""
+    if text.isprintable() or all(c in "\t\r\n" or c >= " " for c in text):
+        return text
+    return "".join(c for c in text if c in "\t\r\n" or c >= " ")
+
+
+def _write(parts: list[str], tag: str, data: Any, is_link: bool) -> None:
+    """Append ``<tag …>…</tag>`` for a value of the wire shape to ``parts``."""
+    if not isinstance(data, dict):
+        if data is None:
+            return
+        parts.append(f"<{tag}>{_text(data)}</{tag}>")
+        return
+    attrs = LINK_ATTRIBUTES if is_link else ATTRIBUTES
+    head = [f"<{tag}"]
+    body: list[str] = []
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in attrs and not isinstance(value, (dict, list)):
+            head.append(f' {key}="{_check_chars(format_xml_scalar(value)).translate(_ATTRIBUTE_ESCAPES)}"')
+        elif isinstance(value, list):
+            child_is_link = key == "link"
+            for item in value:
+                _write(body, key, item, child_is_link)
+        else:
+            _write(body, key, value, key == "link")
+    if body:
+        parts.append("".join(head) + ">")
+        parts.extend(body)
+        parts.append(f"</{tag}>")
+    else:
+        parts.append("".join(head) + "/>")
 
 
 _XML = XmlCodec()
