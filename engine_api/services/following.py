@@ -36,7 +36,7 @@ def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
         owner = coll if coll.parent is None else coll.parent
         nested = REGISTRY.get(f"{owner.rel}/{target.rel}")
         stmt = nested.base_query(ctx, parent.id)
-        return list(ctx.session.scalars(stmt.order_by(*_order(nested))))
+        return list(ctx.session.scalars(stmt.order_by(*nested.order_columns())))
     referenced = REGISTRY.top_level(target.collection)
     assert referenced is not None
     if target.kind == "reference":
@@ -44,14 +44,6 @@ def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
         return ctx.session.get(referenced.model, value) if value else None
     ids = getattr(parent, target.source, None) or []
     return [entity for entity in (ctx.session.get(referenced.model, i) for i in ids) if entity is not None]
-
-
-def _order(coll: CollectionDef) -> list[Any]:
-    columns = []
-    for name in coll.order_by:
-        column = getattr(coll.model, name.lstrip("-"))
-        columns.append(column.desc() if name.startswith("-") else column)
-    return columns
 
 
 def follow(ctx: RequestContext, coll: CollectionDef, entities: list[Any]) -> tuple[Optional[LinkNode], Any]:

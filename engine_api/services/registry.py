@@ -50,6 +50,14 @@ class CollectionDef:
         """The registry key: ``vms`` or ``vms/nics``."""
         return f"{self.parent.rel}/{self.rel}" if self.parent else self.rel
 
+    def order_columns(self) -> list[Any]:
+        """The default order: ``order_by`` names, ``-name`` for descending."""
+        columns = []
+        for name in self.order_by:
+            column = getattr(self.model, name.lstrip("-"))
+            columns.append(column.desc() if name.startswith("-") else column)
+        return columns
+
     def id_column(self) -> Any:
         return getattr(self.model, self.id_attribute)
 

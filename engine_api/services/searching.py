@@ -13,15 +13,6 @@ from engine_api.services.registry import CollectionDef
 log = logging.getLogger(__name__)
 
 
-def _order(coll: CollectionDef) -> list[Any]:
-    out = []
-    for name in coll.order_by:
-        descending = name.startswith("-")
-        column = getattr(coll.model, name.lstrip("-"))
-        out.append(column.desc() if descending else column)
-    return out
-
-
 def apply(ctx: RequestContext, coll: CollectionDef, stmt: Select[Any]) -> Optional[Select[Any]]:
     """The collection query with search, order and ``max``.
 
@@ -37,7 +28,7 @@ def apply(ctx: RequestContext, coll: CollectionDef, stmt: Select[Any]) -> Option
             log.info("search %r on %s answers nothing: %s", params.search, coll.key, error)
             return None
         return compiled.apply(stmt)
-    stmt = stmt.order_by(*_order(coll))
+    stmt = stmt.order_by(*coll.order_columns())
     if params.max is not None and params.max >= 0:
         stmt = stmt.limit(params.max)
     return stmt

@@ -21,6 +21,11 @@ from engine_api.types.fields import (
 from engine_api.types.infra import Mac, Named, Topology
 
 
+def _owner_href(obj: Any) -> str:
+    """The href of the VM or template a disk attachment or NIC belongs to."""
+    return f"{API_PREFIX}/vms/{obj.vm_id}" if obj.vm_id else f"{API_PREFIX}/templates/{obj.template_id}"
+
+
 class VmCpu(StructSchema):
     topology = Inline(Topology)
     architecture = Enum(enums.ARCHITECTURE, attribute="cpu_architecture")
@@ -161,8 +166,7 @@ class DiskAttachment(TypeSchema):
 
     @classmethod
     def href(cls, obj: Any) -> str:
-        owner = f"vms/{obj.vm_id}" if obj.vm_id else f"templates/{obj.template_id}"
-        return f"{API_PREFIX}/{owner}/diskattachments/{obj.disk_id}"
+        return f"{_owner_href(obj)}/diskattachments/{obj.disk_id}"
 
 
 class Nic(TypeSchema):
@@ -181,7 +185,6 @@ class Nic(TypeSchema):
 
     @classmethod
     def href(cls, obj: Any) -> str:
-        owner = f"vms/{obj.vm_id}" if obj.vm_id else f"templates/{obj.template_id}"
-        return f"{API_PREFIX}/{owner}/nics/{obj.id}"
+        return f"{_owner_href(obj)}/nics/{obj.id}"
 
 
