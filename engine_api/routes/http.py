@@ -37,9 +37,12 @@ def _int(name: str) -> Optional[int]:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': expected an integer") from None
+    if not -(2**63) <= value < 2**63:
+        raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': out of range")
+    return value
 
 
 def request_params() -> Params:
@@ -114,6 +117,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
                              extras={"instance_id": engine.instance_id})
         result = service(ctx, *args, decoded) if body else service(ctx, *args)
     g.service_seconds = time.perf_counter() - started
-    if "follow_seconds" in ctx.extras:
-        g.follow_seconds = ctx.extras["follow_seconds"]
+    follow_seconds = getattr(result, "follow_seconds", None)
+    if follow_seconds is not None:
+        g.follow_seconds = follow_seconds
     return respond(result, codec)

@@ -3,6 +3,12 @@
 A transition is a row due at a time. One ticker applies due rows for the whole engine (no
 thread per entity), and because they are rows, a transition interrupted by a restart
 finishes after it. A delay of zero applies the step at once, in the caller's transaction.
+
+Locking: a kind may register a ``lock`` that takes the entity's row lock. The ticker takes it
+before it claims a due row, and services that cancel an entity's transitions take the same
+row lock first, so both sides lock in the same order (entity, then its transitions) and a
+step never interleaves with an action on the same entity. Step handlers still check that the
+entity is in the state they expect: a step outliving what it belonged to does nothing.
 """
 from __future__ import annotations
 
@@ -20,13 +26,20 @@ log = logging.getLogger(__name__)
 
 #: ``handler(ctx, entity_id, step, payload)`` applies one step; it may schedule the next.
 StepHandler = Callable[[RequestContext, str, str, dict[str, Any]], None]
+#: ``lock(session, entity_id)`` takes the row lock of the entity a transition belongs to.
+EntityLock = Callable[[Session, str], None]
 
 _HANDLERS: dict[str, StepHandler] = {}
+_LOCKS: dict[str, EntityLock] = {}
 
 
-def step_handler(kind: str) -> Callable[[StepHandler], StepHandler]:
+def step_handler(kind: str, *, lock: Optional[EntityLock] = None) -> Callable[[StepHandler], StepHandler]:
+    """Register the handler of a kind of transition, and optionally its entity's row lock."""
+
     def register(fn: StepHandler) -> StepHandler:
         _HANDLERS[kind] = fn
+        if lock is not None:
+            _LOCKS[kind] = lock
         return fn
 
     return register
@@ -89,17 +102,32 @@ def _apply(ctx: RequestContext, kind: str, entity_id: str, step: str, payload: d
 
 
 def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500) -> int:
-    """Apply every transition due by ``now``, oldest first; returns how many were applied."""
+    """Apply every transition due by ``now``, oldest first; returns how many were applied.
+
+    Each step runs in a savepoint: a step that fails is logged and dropped, and the others of
+    the batch still apply.
+    """
     now = now or utcnow()
-    due = list(
-        session.scalars(
+    due = [
+        (row.id, row.kind, row.entity_id, row.step, dict(row.payload or {}))
+        for row in session.scalars(
             select(Transition).where(Transition.due_at <= now).order_by(Transition.due_at, Transition.id).limit(limit)
         )
-    )
-    for row in due:
-        claimed = session.execute(delete(Transition).where(Transition.id == row.id))
+    ]
+    applied = 0
+    for row_id, kind, entity_id, step, payload in due:
+        lock = _LOCKS.get(kind)
+        if lock is not None:
+            lock(session, entity_id)
+        claimed = session.execute(delete(Transition).where(Transition.id == row_id))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
         ctx = RequestContext(session=session, settings=settings, now=now)
-        _apply(ctx, row.kind, row.entity_id, row.step, dict(row.payload or {}))
-    return len(due)
+        try:
+            with session.begin_nested():
+                _apply(ctx, kind, entity_id, step, payload)
+        except Exception:
+            log.exception("transition %s %s of %s failed and was dropped", kind, step, entity_id)
+            continue
+        applied += 1
+    return applied
