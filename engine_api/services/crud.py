@@ -170,7 +170,9 @@ def run_action(
     ctx.session.flush()
     if isinstance(result, ActionResult):
         return result
-    return ActionResult(http_status=202 if params.get("async_") or ctx.params.async_ else 200)
+    asynchronous = bool(params.get("async_") or ctx.params.async_)
+    return ActionResult(status="pending" if asynchronous else "complete", http_status=202 if asynchronous else 200,
+                        extra=dict(result) if isinstance(result, dict) else {})
 
 
 _WIRE_NAMES = {

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import BadRequest, cannot
-from engine_api.services import events, transitions
+from engine_api.services import events, jobs, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
 from engine_api.services.macs import format_mac
@@ -45,6 +45,7 @@ def remove_data_center(ctx: RequestContext, dc: m.DataCenter, parent_id: Optiona
     for network in ctx.session.scalars(select(m.Network).where(m.Network.data_center_id == dc.id)):
         ctx.session.delete(network)
     ctx.session.delete(dc)
+    events.record_event(ctx, 954, f"Data Center {dc.name} was removed by {ctx.settings.admin_user}-authz")
 
 
 # -- clusters -------------------------------------------------------------------------------
@@ -73,6 +74,8 @@ def remove_cluster(ctx: RequestContext, cluster: m.Cluster, parent_id: Optional[
         if ctx.session.scalars(select(model.id).where(model.cluster_id == cluster.id).limit(1)).first():
             raise cannot("remove Cluster", f"Cluster has {label} attached")
     ctx.session.delete(cluster)
+    events.record_event(ctx, 813, f"Cluster {cluster.name} was removed by {ctx.settings.admin_user}-authz",
+                        data_center_id=cluster.data_center_id)
 
 
 # -- hosts ----------------------------------------------------------------------------------
@@ -108,20 +111,95 @@ def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]
     return host
 
 
-@transitions.step_handler("host")
+def _lock_host(session: Any, host_id: str) -> None:
+    session.execute(select(m.Host.id).where(m.Host.id == host_id).with_for_update())
+
+
+@transitions.step_handler("host", lock=_lock_host)
 def host_step(ctx: RequestContext, host_id: str, step: str, payload: dict[str, Any]) -> None:
+    job_id = payload.get("job_id")
+    correlation_id = payload.get("correlation_id")
     host = ctx.session.get(m.Host, host_id)
     if host is None:
+        jobs.end_job(ctx, job_id, "aborted")
         return
     if step == "installed" and host.status == "installing":
         host.status = "initializing"
         events.record_event(ctx, 507, f"Host {host.name} installation finished.", host_id=host.id,
-                            cluster_id=host.cluster_id)
-        transitions.schedule(ctx, "host", host.id, "up")
-    elif step == "up" and host.status in ("initializing", "maintenance"):
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        transitions.schedule(ctx, "host", host.id, "up", payload={"correlation_id": correlation_id}
+                             if correlation_id else None)
+    elif step == "up" and host.status in ("initializing", "unassigned"):
         host.status = "up"
         events.record_event(ctx, 13, f"Status of host {host.name} was set to Up.", host_id=host.id,
-                            cluster_id=host.cluster_id)
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
+    elif step == "maintenance" and host.status == "preparing_for_maintenance":
+        host.status = "maintenance"
+        events.record_event(ctx, 15, f"Host {host.name} was switched to Maintenance Mode.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
+    else:
+        jobs.end_job(ctx, job_id, "aborted")
+
+
+#: Host states from which ``deactivate`` and ``activate`` are refused.
+_BUSY_HOST_STATES = ("installing", "installing_os", "initializing", "connecting", "reboot", "kdumping",
+                     "pending_approval")
+
+
+def _host_pending(ctx: RequestContext, host: m.Host) -> None:
+    """End the host's pending steps (their jobs aborted), under the host's row lock."""
+    _lock_host(ctx.session, host.id)
+    for row in transitions.pending(ctx.session, "host", host.id):
+        jobs.end_job(ctx, row.job_id, "aborted")
+    transitions.cancel(ctx, "host", host.id)
+
+
+def deactivate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
+    """Maintenance: up → preparing_for_maintenance → maintenance; refused while VMs run on it."""
+    from engine_api.services.lifecycle import RUNNING_STATES
+
+    action = "switch Host to Maintenance mode"
+    ctx.session.refresh(host, with_for_update=True)
+    if host.status in ("maintenance", "preparing_for_maintenance"):
+        raise cannot(action, "Host is already in Maintenance mode")
+    if host.status in _BUSY_HOST_STATES:
+        raise cannot(action, f"Host status is {host.status}")
+    running = list(ctx.session.scalars(
+        select(m.Vm.name).where(m.Vm.host_id == host.id, m.Vm.status.in_(RUNNING_STATES)).order_by(m.Vm.name)
+    ))
+    if running:
+        raise cannot(action, f"The following VMs are running on the Host: {', '.join(running)}")
+    _host_pending(ctx, host)
+    job = jobs.start_job(ctx, f"Moving Host {host.name} to Maintenance")
+    host.status = "preparing_for_maintenance"
+    events.record_event(ctx, 600, f"Host {host.name} was switched to Maintenance mode by "
+                        f"{ctx.settings.admin_user}-authz{_reason(params)}.", host_id=host.id,
+                        cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job.id)
+    return {"job": {"href": f"{t.API_PREFIX}/jobs/{job.id}", "id": job.id}}
+
+
+def activate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
+    """Activation: maintenance (or another inactive state) → unassigned → up."""
+    action = "activate Host"
+    ctx.session.refresh(host, with_for_update=True)
+    if host.status == "up":
+        raise cannot(action, "Host is already Up")
+    if host.status in _BUSY_HOST_STATES + ("unassigned",):
+        raise cannot(action, f"Host status is {host.status}")
+    _host_pending(ctx, host)
+    job = jobs.start_job(ctx, f"Activating Host {host.name}")
+    host.status = "unassigned"
+    events.record_event(ctx, 16, f"Host {host.name} was activated by {ctx.settings.admin_user}-authz.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "up", job_id=job.id)
+    return {"job": {"href": f"{t.API_PREFIX}/jobs/{job.id}", "id": job.id}}
+
+
+def _reason(params: dict[str, Any]) -> str:
+    return f" (Reason: {params['reason']})" if params.get("reason") else ""
 
 
 def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = None) -> None:
@@ -129,6 +207,8 @@ def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = No
         raise cannot("remove Host", "Host must be in Maintenance mode first")
     transitions.cancel(ctx, "host", host.id)
     ctx.session.delete(host)
+    events.record_event(ctx, 44, f"Host {host.name} was removed by {ctx.settings.admin_user}-authz.",
+                        cluster_id=host.cluster_id)
 
 
 # -- storage domains ------------------------------------------------------------------------
@@ -162,7 +242,7 @@ def attach_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: 
     domain.status = "active"
     if dc is not None and dc.status == "uninitialized" and domain.type == "data":
         dc.status = "up"
-    events.record_event(ctx, 966, f"Storage Domain {domain.name} was attached to Data Center "
+    events.record_event(ctx, 962, f"Storage Domain {domain.name} was attached to Data Center "
                         f"{dc.name if dc else parent_id} by {ctx.settings.admin_user}-authz.",
                         storage_domain_id=domain.id, data_center_id=parent_id)
     return domain
@@ -172,15 +252,20 @@ def detach_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_i
     if ctx.session.scalars(select(m.Disk.id).where(m.Disk.storage_domain_id == domain.id).limit(1)).first() \
             and domain.master:
         raise cannot("detach Storage Domain", "The master storage domain still holds disks")
+    dc = ctx.session.get(m.DataCenter, domain.data_center_id) if domain.data_center_id else None
     domain.data_center_id = None
     domain.master = False
     domain.status = "unattached"
+    events.record_event(ctx, 964, f"Storage Domain {domain.name} was detached from Data Center "
+                        f"{dc.name if dc else parent_id} by {ctx.settings.admin_user}-authz",
+                        storage_domain_id=domain.id, data_center_id=parent_id)
 
 
 def remove_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_id: Optional[str] = None) -> None:
     if domain.data_center_id is not None:
         raise cannot("remove Storage Domain", "Storage Domain is attached to a Data Center; detach it first")
     ctx.session.delete(domain)
+    events.record_event(ctx, 960, f"Storage Domain {domain.name} was removed by {ctx.settings.admin_user}-authz")
 
 
 # -- networks and profiles ------------------------------------------------------------------
@@ -195,6 +280,9 @@ def add_network(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[s
     ctx.session.flush()
     if "vm" in (network.usages or []):
         ctx.session.add(m.VnicProfile(name=network.name, network_id=network.id))
+    dc = ctx.session.get(m.DataCenter, network.data_center_id)
+    events.record_event(ctx, 942, f"Network {network.name} was added to Data Center: {dc.name if dc else ''}",
+                        data_center_id=network.data_center_id)
     return network
 
 
@@ -239,7 +327,10 @@ def remove_network(ctx: RequestContext, network: m.Network, parent_id: Optional[
     ).first()
     if used:
         raise cannot("remove Network", "The network is in use by VM NICs")
+    dc = ctx.session.get(m.DataCenter, network.data_center_id) if network.data_center_id else None
     ctx.session.delete(network)
+    events.record_event(ctx, 944, f"Network {network.name} was removed from Data Center: {dc.name if dc else ''}",
+                        data_center_id=network.data_center_id)
 
 
 def add_vnic_profile(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.VnicProfile:
@@ -266,7 +357,8 @@ DATA_CENTERS = REGISTRY.add(CollectionDef(
 CLUSTERS = REGISTRY.add(CollectionDef(
     "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster))
 HOSTS = REGISTRY.add(CollectionDef(
-    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host))
+    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host,
+    actions={"activate": activate_host, "deactivate": deactivate_host}))
 STORAGE_DOMAINS = REGISTRY.add(CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
     add=add_storage_domain, remove=remove_storage_domain))

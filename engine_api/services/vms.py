@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import BadRequest, cannot
-from engine_api.services import devices, events, jobs, transitions
+from engine_api.services import devices, events, jobs, lifecycle, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
+from engine_api.services.lifecycle import RUNNING_STATES
 from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import REGISTRY, CollectionDef
@@ -21,10 +22,6 @@ INHERITED = (
     "cpu_architecture", "os_type", "boot_devices", "type", "stateless", "display_type",
     "high_availability",
 )
-RUNNING_STATES = frozenset({
-    "up", "powering_up", "powering_down", "paused", "migrating", "reboot_in_progress",
-    "wait_for_launch", "saving_state", "restoring_state", "not_responding", "unknown",
-})
 
 
 def _copy_disk(ctx: RequestContext, source: m.Disk, **overrides: Any) -> m.Disk:
@@ -106,6 +103,8 @@ def vm_image_step(ctx: RequestContext, vm_id: str, step: str, payload: dict[str,
     vm = ctx.session.get(m.Vm, vm_id)
     if vm is not None and vm.status == "image_locked":
         vm.status = "down"
+        events.record_event(ctx, 53, f"VM {vm.name} creation has been completed.", vm_id=vm.id,
+                            cluster_id=vm.cluster_id, correlation_id=payload.get("correlation_id"))
     jobs.end_job(ctx, payload.get("job_id"))
 
 
@@ -171,7 +170,7 @@ def add_template(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[
     for nic in ctx.session.scalars(select(m.Nic).where(m.Nic.vm_id == vm.id)):
         ctx.session.add(m.Nic(template_id=template.id, name=nic.name, interface=nic.interface,
                               vnic_profile_id=nic.vnic_profile_id, linked=nic.linked, plugged=nic.plugged))
-    events.record_event(ctx, 1015, f"Creation of Template {template.name} from VM {vm.name} was initiated by "
+    events.record_event(ctx, 48, f"Creation of Template {template.name} from VM {vm.name} was initiated by "
                         f"{ctx.settings.admin_user}-authz.", template_id=template.id, vm_id=vm.id,
                         cluster_id=template.cluster_id)
     transitions.schedule(ctx, "template", template.id, "ok", job_id=job.id, payload={"vm_id": vm.id})
@@ -189,9 +188,9 @@ def template_step(ctx: RequestContext, template_id: str, step: str, payload: dic
         for attachment, disk in _attachments_of(ctx, template_id=template.id):
             if disk.status == "locked":
                 disk.status = "ok"
-        events.record_event(ctx, 1016, f"Creation of Template {template.name} from VM "
+        events.record_event(ctx, 51, f"Creation of Template {template.name} from VM "
                             f"{vm.name if vm else ''} has been completed.", template_id=template.id,
-                            cluster_id=template.cluster_id)
+                            cluster_id=template.cluster_id, correlation_id=payload.get("correlation_id"))
     jobs.end_job(ctx, payload.get("job_id"))
 
 
@@ -205,6 +204,11 @@ def remove_template(ctx: RequestContext, template: m.Template, parent_id: Option
     for attachment, disk in _attachments_of(ctx, template_id=template.id):
         ctx.session.delete(disk)
     ctx.session.delete(template)
+    events.record_event(ctx, 50, f"Removal of Template {template.name} was initiated by "
+                        f"{ctx.settings.admin_user}-authz.",
+                        cluster_id=template.cluster_id)
+    events.record_event(ctx, 251, f"Removal of Template {template.name} has been completed.",
+                        cluster_id=template.cluster_id)
 
 
 # -- disks ----------------------------------------------------------------------------------
@@ -244,7 +248,8 @@ def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, A
         disk.status = "ok"
         if payload.get("job_id"):
             events.record_event(ctx, 2021, f"The disk '{disk.name}' was successfully added.",
-                                storage_domain_id=disk.storage_domain_id)
+                                storage_domain_id=disk.storage_domain_id,
+                                correlation_id=payload.get("correlation_id"))
     jobs.end_job(ctx, payload.get("job_id"))
 
 
@@ -259,6 +264,10 @@ def remove_disk(ctx: RequestContext, disk: m.Disk, parent_id: Optional[str] = No
         if vm_id:
             devices.remove_device(ctx, vm_id, disk.id)
     ctx.session.delete(disk)
+    domain = ctx.session.get(m.StorageDomain, disk.storage_domain_id) if disk.storage_domain_id else None
+    events.record_event(ctx, 2014, f"Disk {disk.name} was successfully removed from domain "
+                        f"{domain.name if domain else ''} (User {ctx.settings.admin_user}-authz).",
+                        storage_domain_id=disk.storage_domain_id)
 
 
 def storage_domain_disks(ctx: RequestContext, domain_id: Optional[str]) -> Any:
@@ -296,6 +305,9 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
     ctx.session.add(attachment)
     ctx.session.flush()
     devices.add_disk_device(ctx, vm.id, attachment)
+    if not isinstance(disk_value, dict):
+        events.record_event(ctx, 2016, f"Disk {disk.name} was successfully attached to VM {vm.name} by "
+                            f"{ctx.settings.admin_user}-authz.", vm_id=vm.id, cluster_id=vm.cluster_id)
     return attachment
 
 
@@ -321,6 +333,9 @@ def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, pa
     disk = ctx.session.get(m.Disk, attachment.disk_id)
     if vm is not None:
         devices.remove_device(ctx, vm.id, attachment.disk_id)
+        events.record_event(ctx, 2018, f"Disk {disk.name if disk else attachment.disk_id} was successfully "
+                            f"detached from VM {vm.name} by {ctx.settings.admin_user}-authz.",
+                            vm_id=vm.id, cluster_id=vm.cluster_id)
     ctx.session.delete(attachment)
     if disk is not None and ctx.params.detach_only is False:
         ctx.session.delete(disk)
@@ -365,13 +380,15 @@ def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = No
         raise cannot("remove Interface", "The interface is plugged into a running VM; unplug it first")
     if vm is not None:
         devices.remove_device(ctx, vm.id, nic.id)
+        events.record_event(ctx, 930, f"Interface {nic.name} ({nic.interface}) was removed from VM {vm.name}. "
+                            f"(User: {ctx.settings.admin_user}-authz)", vm_id=vm.id, cluster_id=vm.cluster_id)
     ctx.session.delete(nic)
 
 
 # -- the collections ------------------------------------------------------------------------
 
 VMS = REGISTRY.add(CollectionDef(
-    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm))
+    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm, actions=lifecycle.ACTIONS))
 TEMPLATES = REGISTRY.add(CollectionDef(
     "templates", t.Template, m.Template, "Template", add=add_template, remove=remove_template))
 DISKS = REGISTRY.add(CollectionDef(

@@ -7,7 +7,17 @@ from marshmallow import fields
 
 from engine_api.types import enums
 from engine_api.types.base import StructSchema, TypeSchema
-from engine_api.types.fields import API_PREFIX, Boolean, DateTime, Enum, Integer, Ref, String, Struct
+from engine_api.types.fields import (
+    API_PREFIX,
+    Boolean,
+    DateTime,
+    Enum,
+    Integer,
+    Ref,
+    String,
+    Struct,
+    WrappedList,
+)
 
 
 class User(TypeSchema):
@@ -136,7 +146,7 @@ class ActionVm(StructSchema):
 
 
 class ActionPlacement(StructSchema):
-    hosts = fields.Raw()
+    hosts = WrappedList("host", Ref("hosts"))
 
 
 def action_result(status: str, **extra: Any) -> dict[str, Any]:
