@@ -10,6 +10,7 @@ the resolver and the handlers.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence, Set
 from typing import Any
@@ -61,13 +62,15 @@ class FollowResult:
     absent is recorded as ``None``: :meth:`has` is then true and :meth:`get` returns ``None``.
 
     ``handler_calls`` and ``resolve_calls`` count, per normalized path (``diskattachments.disk``),
-    how many times a handler and the generic resolver were called.
+    how many times a handler and the generic resolver were called; ``seconds`` is the wall time
+    :func:`follow_links` spent filling this result, handlers and resolvers included.
     """
 
     def __init__(self) -> None:
         self._values: dict[tuple[int, str], tuple[Any, Any]] = {}
         self.handler_calls: Counter[str] = Counter()
         self.resolve_calls: Counter[str] = Counter()
+        self.seconds = 0.0
 
     @staticmethod
     def _link_key(link: str | LinkNode) -> str:
@@ -189,23 +192,27 @@ def follow_links(
         TypeError: a handler returned something other than one value per parent.
     """
     found = result if result is not None else FollowResult()
+    started = time.perf_counter()
     targets: dict[int, list[Any]] = {id(tree): _distinct(entities)}
 
-    for level in tree.levels():
-        for node in level:
-            parents = targets.get(id(node.parent), [])
-            path, key_path = _relative(node, tree)
-            if node.followed:
-                recorded = [found.get(p, node) for p in parents if found.has(p, node)]
-                targets[id(node)] = _flatten(recorded)
-                continue
-            values = _follow_node(
-                collection, node, path, key_path, parents, resolve, registry, context, found
-            )
-            for parent, value in zip(parents, values):
-                found.record(parent, node, value)
-            targets[id(node)] = _flatten(values)
-            node.followed = True
+    try:
+        for level in tree.levels():
+            for node in level:
+                parents = targets.get(id(node.parent), [])
+                path, key_path = _relative(node, tree)
+                if node.followed:
+                    recorded = [found.get(p, node) for p in parents if found.has(p, node)]
+                    targets[id(node)] = _flatten(recorded)
+                    continue
+                values = _follow_node(
+                    collection, node, path, key_path, parents, resolve, registry, context, found
+                )
+                for parent, value in zip(parents, values):
+                    found.record(parent, node, value)
+                targets[id(node)] = _flatten(values)
+                node.followed = True
+    finally:
+        found.seconds += time.perf_counter() - started
     return found
 
 

@@ -1,76 +1,98 @@
 """Optimized ``follow=`` handlers: each loads one level for all parents in one query.
 
 A handler receives every parent entity of its level and returns one value per parent, in the
-same order: a list for a sub-collection, an entity (or None) for a reference.
+same order: a list for a sub-collection, an entity (or None) for a reference. The helpers below
+build the common shapes; :data:`HANDLERS` holds the registrations for the common paths.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable
 
-from sqlalchemy import select
+from follow import HandlerRegistry, LinkNode
+from sqlalchemy import Select, select
 
 from engine_api import models as m
 from engine_api.services.context import RequestContext
-from engine_api.services.following import HANDLERS
+from engine_api.services.registry import REGISTRY
 
-Handler = Callable[[Sequence[Any], Any, RequestContext], list[Any]]
+Handler = Callable[[Sequence[Any], LinkNode, RequestContext], list[Any]]
+
+#: The optimized handlers, by (collection, link path).
+HANDLERS = HandlerRegistry()
+
+#: Ids bound in one ``IN (…)``. SQLite accepts 32766 bound parameters per statement and
+#: PostgreSQL 65535, so a level with more parents than this takes one more query per batch.
+IDS_PER_QUERY = 10_000
 
 
-def children(model: type, parent_key: str, *order: str) -> Handler:
-    """Sub-collection rows whose ``parent_key`` is one of the parents' ids, grouped per parent."""
-    column = getattr(model, parent_key)
-    order_by = [getattr(model, name) for name in order]
+def rows_for_ids(ctx: RequestContext, query: Callable[[list[Any]], Select[Any]], ids: Iterable[Any]) -> Iterator[Any]:
+    """The rows of ``query(batch)`` for every batch of at most :data:`IDS_PER_QUERY` ids."""
+    ids = list(ids)
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        yield from ctx.session.scalars(query(ids[start:start + IDS_PER_QUERY]))
 
-    def handler(parents: Sequence[Any], node: Any, ctx: RequestContext) -> list[Any]:
-        ids = [parent.id for parent in parents]
-        grouped: dict[str, list[Any]] = defaultdict(list)
-        for row in ctx.session.scalars(select(model).where(column.in_(ids)).order_by(*order_by)):
-            grouped[getattr(row, parent_key)].append(row)
-        return [grouped.get(parent.id, []) for parent in parents]
+
+def children(key: str) -> Handler:
+    """The rows of the nested collection ``key`` (``"vms/nics"``) for all parents, grouped per parent.
+
+    Rows come in the collection's own order, the one ``GET /vms/{id}/nics`` answers with.
+    """
+
+    def handler(parents: Sequence[Any], node: LinkNode, ctx: RequestContext) -> list[Any]:
+        coll = REGISTRY.get(key)
+        if coll.parent is None or coll.parent_key is None or coll.list_query is not None:
+            raise TypeError(f"children() needs a nested collection selected by a parent key, not {key!r}")
+        column = getattr(coll.model, coll.parent_key)
+        order = coll.order_columns()
+        id_of = coll.parent.id_attribute
+        grouped: dict[Any, list[Any]] = defaultdict(list)
+        ids = dict.fromkeys(getattr(parent, id_of) for parent in parents)
+        for row in rows_for_ids(ctx, lambda batch: select(coll.model).where(column.in_(batch)).order_by(*order), ids):
+            grouped[getattr(row, coll.parent_key)].append(row)
+        return [grouped.get(getattr(parent, id_of), []) for parent in parents]
 
     return handler
 
 
 def references(model: type, source: str) -> Handler:
-    """The entities the parents reference through their ``source`` id attribute."""
+    """The ``model`` entities the parents reference through their ``source`` id attribute."""
 
-    def handler(parents: Sequence[Any], node: Any, ctx: RequestContext) -> list[Any]:
-        ids = {getattr(parent, source) for parent in parents} - {None}
-        found = {row.id: row for row in ctx.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    def handler(parents: Sequence[Any], node: LinkNode, ctx: RequestContext) -> list[Any]:
+        ids = dict.fromkeys(getattr(parent, source) for parent in parents)
+        ids.pop(None, None)
+        found = {row.id: row for row in rows_for_ids(ctx, lambda batch: select(model).where(model.id.in_(batch)), ids)}
         return [found.get(getattr(parent, source)) for parent in parents]
 
     return handler
 
 
 def reference_lists(model: type, source: str) -> Handler:
-    """The entities of each parent's list of ids (``storage_domain_ids`` of disks)."""
+    """The ``model`` entities of each parent's list of ids (``storage_domain_ids`` of disks)."""
 
-    def handler(parents: Sequence[Any], node: Any, ctx: RequestContext) -> list[Any]:
-        ids = {i for parent in parents for i in getattr(parent, source) or ()}
-        found = {row.id: row for row in ctx.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+    def handler(parents: Sequence[Any], node: LinkNode, ctx: RequestContext) -> list[Any]:
+        ids = dict.fromkeys(i for parent in parents for i in getattr(parent, source) or ())
+        found = {row.id: row for row in rows_for_ids(ctx, lambda batch: select(model).where(model.id.in_(batch)), ids)}
         return [[found[i] for i in getattr(parent, source) or () if i in found] for parent in parents]
 
     return handler
 
 
-def attachment_disks(parents: Sequence[Any], node: Any, ctx: RequestContext) -> list[Any]:
-    """The disks of a level of disk attachments."""
-    return references(m.Disk, "disk_id")(parents, node, ctx)
-
+attachment_disks = references(m.Disk, "disk_id")
 
 for collection, path, handler in (
-    ("vms", "disk_attachments", children(m.DiskAttachment, "vm_id", "disk_id")),
+    ("vms", "disk_attachments", children("vms/diskattachments")),
     ("vms", "disk_attachments.disk", attachment_disks),
-    ("vms", "nics", children(m.Nic, "vm_id", "name")),
+    ("vms", "nics", children("vms/nics")),
     ("vms", "cluster", references(m.Cluster, "cluster_id")),
     ("vms", "host", references(m.Host, "host_id")),
     ("vms", "template", references(m.Template, "template_id")),
-    ("templates", "disk_attachments", children(m.DiskAttachment, "template_id", "disk_id")),
+    ("templates", "disk_attachments", children("templates/diskattachments")),
     ("templates", "disk_attachments.disk", attachment_disks),
     ("clusters", "data_center", references(m.DataCenter, "data_center_id")),
     ("hosts", "cluster", references(m.Cluster, "cluster_id")),
-    ("hosts", "nics", children(m.HostNic, "host_id", "name")),
+    ("hosts", "nics", children("hosts/nics")),
     ("disks", "storage_domains", reference_lists(m.StorageDomain, "storage_domain_ids")),
 ):
     HANDLERS.register(collection, path, handler)

@@ -1,41 +1,64 @@
-"""``follow=`` for the service layer: parse the tree, run optimized handlers, crawl the rest.
+"""``follow=`` for the service layer: parse the tree, check its links, run handlers, crawl the rest.
 
 The generic resolver follows any link of any type with one query per entity and link, as the
-engine's own follower does; handlers in :data:`HANDLERS` load a whole level in one query.
+engine's own follower does; the handlers in :data:`HANDLERS` (``follow_handlers``) load a whole
+level in one query.
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Optional
 
-from follow import FollowSyntaxError, HandlerRegistry, LinkNode, UnknownLink, follow_links, parse_follow
+from follow import FollowResult, FollowSyntaxError, LinkNode, UnknownLink, follow_links, parse_follow
 
 from engine_api.faults import BadRequest
 from engine_api.services.context import RequestContext
+from engine_api.services.follow_handlers import HANDLERS
 from engine_api.services.registry import REGISTRY, CollectionDef
-from engine_api.types.links import link_target
+from engine_api.types import TypeSchema
+from engine_api.types.links import LinkTarget, link_target
 
-#: The optimized handlers, by (collection, link path); see ``follow_handlers``.
-HANDLERS = HandlerRegistry()
+__all__ = ["HANDLERS", "check_links", "follow", "resolve_link"]
 
 
-def _collection_of(entity: Any) -> CollectionDef:
-    coll = REGISTRY.for_model(type(entity))
-    if coll is None:
-        raise UnknownLink("?", type(entity).__name__)
-    return coll
+def _sub_collection(schema: type[TypeSchema], rel: str) -> Optional[CollectionDef]:
+    """The nested collection ``rel`` below a top-level collection of ``schema`` (``vms/nics``)."""
+    for coll in REGISTRY:
+        if coll.parent is not None and coll.rel == rel and coll.parent.schema is schema:
+            return coll
+    return None
+
+
+def _target(schema: type[TypeSchema], node: LinkNode) -> LinkTarget:
+    """What ``node`` names on ``schema``, if the engine serves it; else :class:`UnknownLink`."""
+    target = link_target(schema, node.key)
+    if target is not None:
+        if target.kind == "collection" and _sub_collection(schema, target.rel) is not None:
+            return target
+        if target.kind != "collection" and REGISTRY.top_level(target.collection) is not None:
+            return target
+    raise UnknownLink(node.name, schema.__name__, node.path)
+
+
+def check_links(schema: type[TypeSchema], node: LinkNode) -> None:
+    """Check every link below ``node`` against the types, before any data is loaded.
+
+    Raises :class:`UnknownLink` for the first link a type does not have, so a bad name is a
+    fault whether or not there is anything to follow.
+    """
+    for child in node.children:
+        check_links(_target(schema, child).schema, child)
 
 
 def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
     """One link of one entity: a list for a sub-collection, an entity or None for a reference."""
-    coll = _collection_of(parent)
-    target = link_target(coll.schema, node.key)
-    if target is None:
-        raise UnknownLink(node.name, coll.schema.__name__)
+    owner = REGISTRY.for_model(type(parent))
+    if owner is None:
+        raise UnknownLink(node.name, type(parent).__name__, node.path)
+    target = _target(owner.schema, node)
     if target.kind == "collection":
-        owner = coll if coll.parent is None else coll.parent
-        nested = REGISTRY.get(f"{owner.rel}/{target.rel}")
-        stmt = nested.base_query(ctx, parent.id)
+        nested = _sub_collection(owner.schema, target.rel)
+        assert nested is not None and nested.parent is not None
+        stmt = nested.base_query(ctx, getattr(parent, nested.parent.id_attribute))
         return list(ctx.session.scalars(stmt.order_by(*nested.order_columns())))
     referenced = REGISTRY.top_level(target.collection)
     assert referenced is not None
@@ -46,11 +69,13 @@ def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
     return [entity for entity in (ctx.session.get(referenced.model, i) for i in ids) if entity is not None]
 
 
-def follow(ctx: RequestContext, coll: CollectionDef, entities: list[Any]) -> tuple[Optional[LinkNode], Any]:
-    """The parsed follow tree and what was followed, or ``(None, None)`` without ``follow``."""
+def follow(ctx: RequestContext, coll: CollectionDef, entities: list[Any]) -> tuple[Optional[LinkNode], Optional[FollowResult]]:
+    """The parsed follow tree and what was followed, or ``(None, None)`` without ``follow``.
+
+    The result's ``seconds`` is the time spent following, queries included.
+    """
     if not ctx.params.follow:
         return None, None
-    started = time.perf_counter()
     try:
         tree = parse_follow(ctx.params.follow)
     except FollowSyntaxError as error:
@@ -58,9 +83,8 @@ def follow(ctx: RequestContext, coll: CollectionDef, entities: list[Any]) -> tup
     if not tree.children:
         return None, None
     try:
+        check_links(coll.schema, tree)
         followed = follow_links(coll.key, entities, tree, resolve=resolve_link, registry=HANDLERS, context=ctx)
     except UnknownLink as error:
         raise BadRequest(error.message, reason="Operation Failed") from None
-    # ``follow_links`` marks the nodes it consumed; rendering walks a fresh copy.
-    ctx.extras["follow_seconds"] = ctx.extras.get("follow_seconds", 0.0) + time.perf_counter() - started
-    return parse_follow(ctx.params.follow), followed
+    return tree, followed

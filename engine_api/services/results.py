@@ -16,6 +16,11 @@ class EntityResult:
     followed: Any = None
     location: str | None = None
 
+    @property
+    def follow_seconds(self) -> float | None:
+        """The time spent following ``follow=`` links, or None when nothing was followed."""
+        return None if self.followed is None else self.followed.seconds
+
 
 @dataclass
 class CollectionResult:
@@ -23,6 +28,11 @@ class CollectionResult:
     items: list[Any]
     follow_tree: Any = None
     followed: Any = None
+
+    @property
+    def follow_seconds(self) -> float | None:
+        """The time spent following ``follow=`` links, or None when nothing was followed."""
+        return None if self.followed is None else self.followed.seconds
 
 
 @dataclass

@@ -274,6 +274,33 @@ def test_context_reaches_the_resolver():
     assert seen == ["session", "session"]
 
 
+def test_seconds_measure_the_following_and_add_up_over_calls():
+    import time
+
+    def slow(entity, node, context):
+        time.sleep(0.01)
+        return []
+
+    result = follow_links("vms", make_vms(3), parse_follow("nics"), resolve=slow)
+    assert 0.03 <= result.seconds < 5
+    before = result.seconds
+    follow_links("vms", make_vms(2), parse_follow("nics"), resolve=slow, result=result)
+    assert result.seconds >= before + 0.02
+    assert FollowResult().seconds == 0.0
+
+
+def test_seconds_are_recorded_when_following_fails():
+    def failing(entity, node, context):
+        time_spent.append(entity.name)
+        raise UnknownLink(node.name, "Vm")
+
+    time_spent: list[str] = []
+    result = FollowResult()
+    with pytest.raises(UnknownLink):
+        follow_links("vms", make_vms(1), parse_follow("x"), resolve=failing, result=result)
+    assert time_spent == ["vm0"] and result.seconds > 0
+
+
 # -- handlers ----------------------------------------------------------------------------------
 
 
