@@ -42,8 +42,13 @@ def remove_data_center(ctx: RequestContext, dc: m.DataCenter, parent_id: Optiona
     ).first()
     if (in_use or attached) and not ctx.params.force:
         raise cannot("remove Data Center", "There are clusters or storage domains in the Data Center")
+    for cluster in ctx.session.scalars(select(m.Cluster).where(m.Cluster.data_center_id == dc.id)):
+        cluster.data_center_id = None
+    for domain in ctx.session.scalars(select(m.StorageDomain).where(m.StorageDomain.data_center_id == dc.id)):
+        domain.data_center_id, domain.master, domain.status = None, False, "unattached"
     for network in ctx.session.scalars(select(m.Network).where(m.Network.data_center_id == dc.id)):
         ctx.session.delete(network)
+    ctx.session.flush()  # what refers to the data center first: no ORM relationship orders these writes
     ctx.session.delete(dc)
     events.record_event(ctx, 954, f"Data Center {dc.name} was removed by {ctx.settings.admin_user}-authz")
 
@@ -308,6 +313,8 @@ def attach_cluster_network(ctx: RequestContext, data: dict[str, Any], cluster_id
         raise cannot("attach Network", "The network is already attached to the cluster")
     ctx.session.add(m.ClusterNetwork(cluster_id=cluster_id, network_id=network_id,
                                      required=data.get("required", True)))
+    events.record_event(ctx, 946, f"Network {network.name} attached to Cluster {cluster.name}",
+                        cluster_id=cluster.id, data_center_id=cluster.data_center_id)
     return network
 
 
@@ -316,6 +323,9 @@ def detach_cluster_network(ctx: RequestContext, network: m.Network, parent_id: O
         raise cannot("detach Network", "The management network cannot be detached from the cluster")
     ctx.session.execute(delete(m.ClusterNetwork).where(m.ClusterNetwork.cluster_id == parent_id,
                                                        m.ClusterNetwork.network_id == network.id))
+    cluster = ctx.session.get(m.Cluster, parent_id)
+    events.record_event(ctx, 948, f"Network {network.name} detached from Cluster {cluster.name if cluster else ''}",
+                        cluster_id=parent_id, data_center_id=network.data_center_id)
 
 
 def remove_network(ctx: RequestContext, network: m.Network, parent_id: Optional[str] = None) -> None:
@@ -340,13 +350,23 @@ def add_vnic_profile(ctx: RequestContext, data: dict[str, Any], parent_id: Optio
     unique_name(ctx, m.VnicProfile, data["name"], "VNIC Profile", network_id=data["network_id"])
     profile = m.VnicProfile(**data)
     ctx.session.add(profile)
+    network = ctx.session.get(m.Network, profile.network_id)
+    dc = ctx.session.get(m.DataCenter, network.data_center_id) if network and network.data_center_id else None
+    events.record_event(ctx, 1122, f"VM network interface profile {profile.name} was added to network "
+                        f"{network.name if network else ''} in Data Center: {dc.name if dc else ''}. "
+                        f"(User: {ctx.settings.admin_user}-authz)", data_center_id=dc.id if dc else None)
     return profile
 
 
 def remove_vnic_profile(ctx: RequestContext, profile: m.VnicProfile, parent_id: Optional[str] = None) -> None:
     if ctx.session.scalars(select(m.Nic.id).where(m.Nic.vnic_profile_id == profile.id).limit(1)).first():
         raise cannot("remove VNIC Profile", "The profile is in use by VM NICs")
+    network = ctx.session.get(m.Network, profile.network_id)
+    dc = ctx.session.get(m.DataCenter, network.data_center_id) if network and network.data_center_id else None
     ctx.session.delete(profile)
+    events.record_event(ctx, 1126, f"VM network interface profile {profile.name} was removed from network "
+                        f"{network.name if network else ''} in Data Center: {dc.name if dc else ''}. "
+                        f"(User: {ctx.settings.admin_user}-authz)", data_center_id=dc.id if dc else None)
 
 
 # -- the collections ------------------------------------------------------------------------

@@ -390,3 +390,80 @@ def test_host_maintenance_is_refused_while_vms_run_then_allowed(engine, connecti
     with pytest.raises(sdk.Error) as refused:
         service.activate()
     assert refused.value.code == 409
+
+
+def test_adds_and_removes_write_the_engines_events(engine, connection):
+    engine.set_transition_delay(0)
+    system = connection.system_service()
+    events = system.events_service()
+
+    def codes_of(action):
+        mark = last_event_id(connection)
+        action()
+        return [e.code for e in reversed(events.list(from_=mark))]
+
+    dcs, clusters, networks = system.data_centers_service(), system.clusters_service(), system.networks_service()
+    assert codes_of(lambda: dcs.add(types.DataCenter(name="dc2", local=False))) == [950]
+    assert codes_of(lambda: clusters.add(types.Cluster(name="c3", data_center=types.DataCenter(name="dc2"),
+                                                       cpu=types.Cpu(type="Intel Nehalem Family")))) == [809]
+    network = None
+
+    def add_network():
+        nonlocal network
+        network = networks.add(types.Network(name="net2", data_center=types.DataCenter(name="dc2")))
+
+    assert codes_of(add_network) == [942]
+    profiles = networks.network_service(network.id).vnic_profiles_service()
+    profile = None
+
+    def add_profile():
+        nonlocal profile
+        profile = profiles.add(types.VnicProfile(name="extra"))
+
+    assert codes_of(add_profile) == [1122]
+    assert codes_of(lambda: system.vnic_profiles_service().profile_service(profile.id).remove()) == [1126]
+    cluster = clusters.list(search="name=c3")[0]
+    cluster_networks = clusters.cluster_service(cluster.id).networks_service()
+    assert codes_of(lambda: cluster_networks.add(types.Network(id=network.id))) == [946]
+    assert codes_of(lambda: cluster_networks.network_service(network.id).remove()) == [948]
+    assert codes_of(lambda: networks.network_service(network.id).remove()) == [944]
+    assert codes_of(lambda: clusters.cluster_service(cluster.id).remove()) == [813]
+    assert codes_of(lambda: dcs.data_center_service(dcs.list(search="name=dc2")[0].id).remove()) == [954]
+
+    vms = system.vms_service()
+    vm = vms.add(types.Vm(name="evvm", cluster=types.Cluster(name="Default"), template=types.Template(name="Blank")))
+    nics = vms.vm_service(vm.id).nics_service()
+    nic = nics.add(types.Nic(name="nic1"))
+    assert codes_of(lambda: nics.nic_service(nic.id).remove()) == [930]
+    disk = system.disks_service().add(types.Disk(name="loose", format=types.DiskFormat.RAW, provisioned_size=2**30,
+                                                 storage_domains=[types.StorageDomain(name="mydata")]))
+    attachments = vms.vm_service(vm.id).disk_attachments_service()
+    assert codes_of(lambda: attachments.add(types.DiskAttachment(
+        disk=types.Disk(id=disk.id), interface=types.DiskInterface.VIRTIO, active=True))) == [2016]
+    assert codes_of(lambda: attachments.attachment_service(disk.id).remove()) == [2018]
+    assert codes_of(lambda: system.disks_service().disk_service(disk.id).remove()) == [2014]
+    templates = system.templates_service()
+    template = None
+
+    def add_template():
+        nonlocal template
+        template = templates.add(types.Template(name="evtemplate", vm=types.Vm(id=vm.id)))
+
+    assert codes_of(add_template) == [48, 51]
+    assert codes_of(lambda: templates.template_service(template.id).remove()) == [50, 251]
+    assert codes_of(lambda: vms.vm_service(vm.id).remove()) == [113]
+
+
+def test_forced_removal_of_a_data_center_detaches_its_clusters_and_storage(connection):
+    system = connection.system_service()
+    dc = system.data_centers_service().list(search="name=Default")[0]
+    service = system.data_centers_service().data_center_service(dc.id)
+    with pytest.raises(sdk.Error) as refused:
+        service.remove()
+    assert refused.value.code == 409
+    service.remove(force=True)
+    assert system.data_centers_service().list() == []
+    assert all(c.data_center is None for c in system.clusters_service().list())
+    storage = system.storage_domains_service().list(search="name=mydata")[0]
+    assert storage.status == types.StorageDomainStatus.UNATTACHED and storage.data_center is None
+    assert system.events_service().list(max=1)[0].code == 954
