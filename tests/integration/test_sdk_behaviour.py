@@ -6,12 +6,15 @@ client code polls.
 from __future__ import annotations
 
 import itertools
+import logging
+import time
 import uuid
 
 import ovirtsdk4 as sdk
 import ovirtsdk4.types as types
 import pytest
 
+from engine_api.config import Config
 from tests.helpers import row_counts, wait_for
 
 pytestmark = pytest.mark.scenario("demo")
@@ -210,6 +213,18 @@ def test_cancel_migration_keeps_the_vm_on_its_host(engine, connection, myvm):
     assert vm.status == S.UP and host_name(connection, vm) == source
 
 
+def test_default_timing_suits_a_client_polling_every_second(engine, myvm, monkeypatch):
+    monkeypatch.delenv("ENGINE_EMU_TRANSITION_DELAY", raising=False)
+    engine.set_transition_delay(Config().transition_delay)
+    myvm.start()
+    polls = 0
+    while myvm.get().status != S.UP:
+        polls += 1
+        assert polls <= 3, "a client polling every second must see up within a few seconds"
+        time.sleep(1)
+    assert polls >= 1, "the default delay is long enough to see the transitional states"
+
+
 def test_pause_then_start_resumes(connection, myvm):
     myvm.start(pause=True)
     assert set(poll_statuses(myvm, S.PAUSED)) <= {S.WAIT_FOR_LAUNCH, S.PAUSED}
@@ -268,9 +283,13 @@ def test_paging_yields_every_vm_once_in_name_order(vms):
     assert len(set(names)) == len(names)
 
 
-def test_invalid_search_answers_an_empty_list(vms):
-    assert vms.list(search="name=") == []
-    assert vms.list(search="colour=blue") == []
+def test_invalid_search_answers_an_empty_list_and_is_logged(vms, caplog):
+    with caplog.at_level(logging.INFO, logger="engine_api.services.searching"):
+        assert vms.list(search="name=") == []
+        assert vms.list(search="colour=blue") == []
+    logged = [r.getMessage() for r in caplog.records if r.name == "engine_api.services.searching"]
+    assert any("'colour=blue'" in message for message in logged)
+    assert any("'name='" in message for message in logged)
 
 
 # -- events ---------------------------------------------------------------------------------
