@@ -1,23 +1,25 @@
 """What follow= costs: optimized handlers, the generic resolver, a client crawl, the floor.
 
-For N VMs (2 disks and 2 NICs each) it prints SQL statements and wall time of
+For N VMs (scenario ``scale:N``: 2 disks and 2 NICs each) it measures, in one run:
 
-* ``optimized``: ``GET /vms?follow=disk_attachments.disk,nics`` with the handlers;
+* ``floor``: rendering the same payload from objects already in memory (no database at all);
+* ``optimized``: ``GET /vms?follow=disk_attachments.disk,nics`` with the handlers, in process
+  (service and render) and over loopback HTTP;
 * ``generic``: the same request with the handlers disabled (one query per entity and link);
 * ``crawl``: the SDK listing the VMs and calling ``follow_link`` one request at a time;
-* ``floor``: rendering the same payload from objects already in memory (no database);
 
-as ratios measured in the same run. ``server`` times are in-process (service + render),
-``http`` times are what a client on loopback waits for. With npm available it also serves the
-same data with json-server and compares throughput with its one-level ``_embed``.
+and prints SQL statements, wall time and ratios. With npm available it also serves the same data
+with json-server and compares throughput with its one-level ``_embed``. It prints; it asserts no
+timing.
 
-    python3 bench/follow.py [--sizes 10,100,1000] [--repeat 5]
+    python3 bench/follow.py [--sizes 10,100,1000] [--repeat 5] [--no-json-server]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import platform
 import re
 import shutil
 import socket
@@ -25,11 +27,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import requests
+from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,6 +47,7 @@ from engine_api.testing import LiveEngine  # noqa: E402
 from engine_api.wire import XmlCodec  # noqa: E402
 
 FOLLOW = "disk_attachments.disk,nics"
+JSON_SERVER = "json-server@0.17.4"
 
 
 def log(text: str) -> None:
@@ -58,36 +64,67 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def statements(answer: requests.Response) -> int:
-    return int(re.search(r'desc="(\d+) statements"', answer.headers["Server-Timing"]).group(1))
+    match = re.search(r'desc="(\d+) statements"', answer.headers["Server-Timing"])
+    assert match, answer.headers["Server-Timing"]
+    return int(match.group(1))
 
 
-def in_process(live: LiveEngine, render_only: bool, repeat: int) -> tuple[float, int]:
-    """Median seconds of the service and render (or render alone) for the followed listing."""
+class RequestStatements:
+    """SQL statements run by request threads (the transition ticker's own queries left out)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _after(self, *args: Any) -> None:
+        if threading.current_thread().name != "engine-emu-ticker":
+            with self._lock:
+                self.count += 1
+
+
+@dataclass
+class Row:
+    size: int
+    payload: int
+    floor: float
+    optimized_server: float
+    optimized_statements_server: int
+    optimized_http: float
+    optimized_statements: int
+    generic_http: float
+    generic_statements: int
+    crawl: float
+    crawl_requests: int
+    crawl_statements: int
+
+
+def in_process(live: LiveEngine, repeat: int) -> tuple[float, float, int]:
+    """Median seconds of rendering alone (the floor) and of service plus render, and statements."""
     vms = REGISTRY.get("vms")
     codec = XmlCodec()
-    engine = live.engine
-    counter = live.db.counter
 
     def service() -> Any:
         with live.db.transaction() as session:
-            ctx = RequestContext(session=session, params=Params(follow=FOLLOW), settings=engine.settings)
+            ctx = RequestContext(session=session, params=Params(follow=FOLLOW), settings=live.engine.settings)
             return crud.list_entities(ctx, vms)
 
-    if render_only:
-        result = service()
-        return median_time(lambda: render(result, codec), repeat), 0
-    counter.reset()
+    loaded = service()  # detached objects already in memory: the same payload, no database
+    floor = median_time(lambda: render(loaded, codec), repeat)
+    live.db.counter.reset()
     render(service(), codec)
-    count = counter.count
-    return median_time(lambda: render(service(), codec), repeat), count
+    count = live.db.counter.count
+    optimized = median_time(lambda: render(service(), codec), repeat)
+    return floor, optimized, count
 
 
-def crawl(live: LiveEngine) -> tuple[float, int]:
-    """A client following every link one request at a time; returns (seconds, requests)."""
+def crawl(live: LiveEngine, counter: RequestStatements) -> tuple[float, int, int]:
+    """The SDK following every link one request at a time: seconds, requests, SQL statements."""
     import ovirtsdk4 as sdk
 
     connection = sdk.Connection(url=live.url, username=live.username, password=live.password)
     connection.authenticate()
+    before = counter.count
     started = time.perf_counter()
     count = 1
     vms = connection.system_service().vms_service().list()
@@ -98,8 +135,59 @@ def crawl(live: LiveEngine) -> tuple[float, int]:
         connection.follow_link(vm.nics)
         count += 2
     elapsed = time.perf_counter() - started
+    used = counter.count - before
     connection.close()
-    return elapsed, count
+    return elapsed, count, used
+
+
+def measure(live: LiveEngine, session: requests.Session, counter: RequestStatements, size: int,
+            repeat: int) -> Row:
+    log(f"N={size}: seeding scale:{size} …")
+    live.reset(f"scale:{size}")
+    log(f"N={size}: floor and optimized, in process …")
+    floor, optimized_server, statements_server = in_process(live, repeat)
+    log(f"N={size}: optimized and generic over HTTP …")
+    url = live.url + "/vms"
+    optimized = session.get(url, params={"follow": FOLLOW})
+    optimized_http = median_time(lambda: session.get(url, params={"follow": FOLLOW}), repeat)
+    with HANDLERS.disabled():
+        generic = session.get(url, params={"follow": FOLLOW})
+        generic_http = median_time(lambda: session.get(url, params={"follow": FOLLOW}), max(1, repeat // 2))
+    if generic.content != optimized.content:
+        raise SystemExit("the generic resolver answered differently from the optimized handlers")
+    log(f"N={size}: SDK crawl with follow_link, one request at a time …")
+    crawl_time, crawl_requests, crawl_statements = crawl(live, counter)
+    return Row(size, len(optimized.content), floor, optimized_server, statements_server, optimized_http,
+               statements(optimized), generic_http, statements(generic), crawl_time, crawl_requests,
+               crawl_statements)
+
+
+def print_row(row: Row) -> None:
+    kib = row.payload / 1024
+    print(f"\nN={row.size}: {row.size} VMs, {2 * row.size} disk attachments with their disks, "
+          f"{2 * row.size} NICs; {kib:,.0f} KiB of XML")
+    print(f"  {'':34} {'SQL':>7} {'HTTP':>6} {'wall ms':>10} {'x floor':>8} {'x optimized':>12}")
+    lines = [
+        ("floor: render from memory", 0, 0, row.floor),
+        ("optimized handlers, in process", row.optimized_statements_server, 0, row.optimized_server),
+        ("optimized handlers, HTTP", row.optimized_statements, 1, row.optimized_http),
+        ("generic resolver, HTTP", row.generic_statements, 1, row.generic_http),
+        ("SDK follow_link crawl, HTTP", row.crawl_statements, row.crawl_requests, row.crawl),
+    ]
+    for label, sql, http, seconds in lines:
+        print(f"  {label:34} {sql:>7} {http or '-':>6} {seconds * 1e3:10.1f} {seconds / row.floor:8.2f}"
+              f" {seconds / row.optimized_http:12.2f}", flush=True)
+
+
+def print_summary(rows: list[Row]) -> None:
+    print("\nSummary (ratios from the same run; optimized/floor in process, the others over HTTP):")
+    print(f"  {'N':>6} {'SQL opt':>8} {'SQL gen':>8} {'SQL crawl':>10} {'opt/floor':>10} {'gen/opt':>8}"
+          f" {'crawl/opt':>10}")
+    for row in rows:
+        print(f"  {row.size:>6} {row.optimized_statements:>8} {row.generic_statements:>8} {row.crawl_statements:>10}"
+              f" {row.optimized_server / row.floor:10.2f} {row.generic_http / row.optimized_http:8.2f}"
+              f" {row.crawl / row.optimized_http:10.1f}")
+    print("  targets at N=1000: opt/floor within 2, crawl/opt at least 20")
 
 
 def free_port() -> int:
@@ -108,97 +196,107 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def json_server_comparison(live: LiveEngine, size: int, repeat: int) -> None:
-    """json-server with the same VMs, NICs and disk attachments, one-level ``_embed``."""
-    if shutil.which("npx") is None:
-        log("json-server: npm is not available here; comparison skipped")
-        return
-    session = requests.Session()
-    session.auth = (live.username, live.password)
+def json_server_db(session: requests.Session, live: LiveEngine) -> dict[str, list[dict[str, Any]]]:
+    """The VMs, NICs and disk attachments as json-server wants them: children carry ``vmId``."""
     data = session.get(live.url + "/vms", params={"follow": "disk_attachments,nics"},
                        headers={"Accept": "application/json"}).json()["vm"]
-    db = {"vms": [], "nics": [], "diskattachments": []}
+    db: dict[str, list[dict[str, Any]]] = {"vms": [], "nics": [], "diskattachments": []}
     for vm in data:
-        plain = {k: v for k, v in vm.items() if k not in ("nics", "disk_attachments")}
-        db["vms"].append(plain)
+        db["vms"].append({k: v for k, v in vm.items() if k not in ("nics", "disk_attachments")})
         for nic in vm["nics"]["nic"]:
             db["nics"].append({**nic, "vmId": vm["id"]})
         for attachment in vm["disk_attachments"]["disk_attachment"]:
             db["diskattachments"].append({**attachment, "id": f"{vm['id']}-{attachment['id']}", "vmId": vm["id"]})
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "db.json"
-        path.write_text(json.dumps(db))
-        port = free_port()
-        process = subprocess.Popen(["npx", "--yes", "json-server@0.17.4", "--host", "127.0.0.1", "--port",
-                                    str(port), "--quiet", str(path)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, cwd=scratch)
+    return db
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            url = f"http://127.0.0.1:{port}/vms?_embed=nics&_embed=diskattachments"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if requests.get(url, timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if time.monotonic() > deadline or process.poll() is not None:
-                    log("json-server: did not start; comparison skipped")
-                    return
-                time.sleep(0.5)
-            embedded = requests.get(url).json()
-            assert len(embedded) == size and len(embedded[0]["nics"]) == 2
-            theirs = median_time(lambda: requests.get(url), repeat)
-            ours = median_time(lambda: session.get(live.url + "/vms", params={"follow": FOLLOW},
-                                                   headers={"Accept": "application/json"}), repeat)
-            print(f"  json-server _embed (one level: VMs+NICs+attachments): {size / theirs:10.0f} VMs/s"
-                  f"   engine-emu follow (two levels, JSON): {size / ours:10.0f} VMs/s"
-                  f"   engine-emu / json-server: {theirs / ours:5.2f}x")
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def json_server_comparison(live: LiveEngine, session: requests.Session, size: int, repeat: int) -> None:
+    """engine-emu's JSON against json-server's ``_embed`` on the same VMs, NICs and attachments."""
+    print(f"\njson-server ({JSON_SERVER}) against engine-emu, JSON, N={size}:")
+    if shutil.which("npx") is None:
+        print("  skipped: npm (npx) is not available on this machine")
+        return
+    db = json_server_db(session, live)
+    with tempfile.TemporaryDirectory(prefix="bench-follow-") as scratch:
+        Path(scratch, "db.json").write_text(json.dumps(db))
+        port = free_port()
+        log(f"N={size}: starting json-server on 127.0.0.1:{port} (npx may download it first) …")
+        process = subprocess.Popen(["npx", "--yes", JSON_SERVER, "db.json", "--host", "127.0.0.1", "--port",
+                                    str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   cwd=scratch, env={**os.environ, "npm_config_update_notifier": "false"})
+        try:
+            theirs_url = f"http://127.0.0.1:{port}/vms?_embed=nics&_embed=diskattachments"
+            if not wait_until_serving(theirs_url, process, 120):
+                print("  skipped: json-server did not start")
+                return
+            embedded = requests.get(theirs_url).json()
+            if len(embedded) != size or len(embedded[0]["nics"]) != 2 or len(embedded[0]["diskattachments"]) != 2:
+                print("  skipped: json-server did not embed the NICs and attachments")
+                return
+            json_session = requests.Session()
+            json_session.auth = session.auth
+            json_session.headers["Accept"] = "application/json"
+            plain = requests.Session()
+            log(f"N={size}: json-server and engine-emu, {repeat} requests each …")
+            theirs = median_time(lambda: plain.get(theirs_url), repeat)
+            one_level = median_time(lambda: json_session.get(live.url + "/vms",
+                                                             params={"follow": "disk_attachments,nics"}), repeat)
+            two_levels = median_time(lambda: json_session.get(live.url + "/vms", params={"follow": FOLLOW}), repeat)
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(f"  {'':52} {'wall ms':>9} {'VMs/s':>9} {'vs json-server':>15}")
+    for label, seconds in (
+        ("json-server ?_embed=nics&_embed=diskattachments", theirs),
+        ("engine-emu ?follow=disk_attachments,nics", one_level),
+        ("engine-emu ?follow=disk_attachments.disk,nics", two_levels),
+    ):
+        print(f"  {label:52} {seconds * 1e3:9.1f} {size / seconds:9.0f} {theirs / seconds:14.2f}x")
+    print("  json-server embeds one level from memory; the second engine-emu line also inlines every disk.")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10,100,1000")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-json-server", action="store_true")
+    parser.add_argument("--sizes", default="10,100,1000", help="comma-separated VM counts (default 10,100,1000)")
+    parser.add_argument("--repeat", type=int, default=5, help="requests per median (default 5)")
+    parser.add_argument("--no-json-server", action="store_true", help="skip the json-server comparison")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"follow={FOLLOW}; median of {args.repeat} runs; times in ms")
-    header = (f"{'N':>6} {'floor':>8} {'opt srv':>8} {'opt http':>9} {'gen http':>9} {'crawl':>9}"
-              f" {'stmts opt':>9} {'stmts gen':>9} {'reqs crawl':>10} {'opt/floor':>9} {'gen/opt':>8}"
-              f" {'crawl/opt':>9}")
-    rows = []
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes takes comma-separated integers, not {args.sizes!r}")
+    if not sizes or min(sizes) < 1 or args.repeat < 1:
+        parser.error("sizes and --repeat must be positive")
+    print(f"follow={FOLLOW}; median of {args.repeat} runs ({max(1, args.repeat // 2)} for the generic resolver,"
+          f" 1 crawl); SQLite; Python {platform.python_version()}, {os.cpu_count()} CPUs", flush=True)
+    rows: list[Row] = []
+    started = time.perf_counter()
     with LiveEngine(transition_delay=0) as live:
+        counter = RequestStatements(live.db.engine)
         session = requests.Session()
         session.auth = (live.username, live.password)
         for size in sizes:
-            log(f"seeding scale:{size} …")
-            live.reset(f"scale:{size}")
-            log(f"N={size}: floor and in-process optimized …")
-            floor, _ = in_process(live, True, args.repeat)
-            opt_server, _ = in_process(live, False, args.repeat)
-            log(f"N={size}: over HTTP, optimized and generic …")
-            optimized = session.get(live.url + "/vms", params={"follow": FOLLOW})
-            opt_http = median_time(lambda: session.get(live.url + "/vms", params={"follow": FOLLOW}), args.repeat)
-            with HANDLERS.disabled():
-                generic = session.get(live.url + "/vms", params={"follow": FOLLOW})
-                assert generic.content == optimized.content
-                gen_http = median_time(lambda: session.get(live.url + "/vms", params={"follow": FOLLOW}),
-                                       max(1, args.repeat // 2))
-            log(f"N={size}: client crawl with follow_link …")
-            crawl_time, crawl_requests = crawl(live)
-            rows.append((size, floor, opt_server, opt_http, gen_http, crawl_time, statements(optimized),
-                         statements(generic), crawl_requests))
-            if not args.no_json_server and size == sizes[-1]:
-                log(f"N={size}: json-server …")
-                json_server_comparison(live, size, args.repeat)
-    print(header)
-    for size, floor, opt_server, opt_http, gen_http, crawl_time, s_opt, s_gen, requests_count in rows:
-        print(f"{size:>6} {floor * 1e3:8.1f} {opt_server * 1e3:8.1f} {opt_http * 1e3:9.1f} {gen_http * 1e3:9.1f}"
-              f" {crawl_time * 1e3:9.1f} {s_opt:>9} {s_gen:>9} {requests_count:>10} {opt_server / floor:9.2f}"
-              f" {gen_http / opt_http:8.2f} {crawl_time / opt_http:9.1f}")
+            rows.append(measure(live, session, counter, size, args.repeat))
+            print_row(rows[-1])
+        print_summary(rows)
+        if not args.no_json_server:
+            json_server_comparison(live, session, sizes[-1], args.repeat)
+    log(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 
 
