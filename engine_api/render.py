@@ -1,7 +1,7 @@
 """Service results to wire data: the type's schema dumps, followed links are inlined."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from engine_api.services.crud import schema_instance
 from engine_api.services.results import ActionResult, CollectionResult, EntityResult, WireResult

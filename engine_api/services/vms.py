@@ -130,7 +130,7 @@ def remove_vm(ctx: RequestContext, vm: m.Vm, parent_id: Optional[str] = None) ->
         raise cannot("remove VM", "VM is running")
     if vm.status == "image_locked":
         raise cannot("remove VM", "VM is locked. Please try again in a few minutes")
-    for attachment, disk in _attachments_of(ctx, vm_id=vm.id):
+    for _attachment, disk in _attachments_of(ctx, vm_id=vm.id):
         shared = ctx.session.scalar(
             select(func.count()).select_from(m.DiskAttachment).where(m.DiskAttachment.disk_id == disk.id)
         )
@@ -185,7 +185,7 @@ def template_step(ctx: RequestContext, template_id: str, step: str, payload: dic
         vm.status = "down"
     if template is not None and template.status == "locked":
         template.status = "ok"
-        for attachment, disk in _attachments_of(ctx, template_id=template.id):
+        for _attachment, disk in _attachments_of(ctx, template_id=template.id):
             if disk.status == "locked":
                 disk.status = "ok"
         events.record_event(ctx, 51, f"Creation of Template {template.name} from VM "
@@ -201,7 +201,7 @@ def remove_template(ctx: RequestContext, template: m.Template, parent_id: Option
         raise cannot("remove Template", "The following VMs are based on this Template")
     if template.status == "locked":
         raise cannot("remove Template", "Template is locked. Please try again in a few minutes")
-    for attachment, disk in _attachments_of(ctx, template_id=template.id):
+    for _attachment, disk in _attachments_of(ctx, template_id=template.id):
         ctx.session.delete(disk)
     ctx.session.delete(template)
     events.record_event(ctx, 50, f"Removal of Template {template.name} was initiated by "
