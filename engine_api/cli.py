@@ -16,7 +16,7 @@ def _progress(stream=sys.stderr):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
 
     def report(done: int, total: int, what: str) -> None:
-        if total >= 100 and done % max(1, total // 20) and done != total:
+        if done != total and (total < 100 or done % max(1, total // 20)):
             return
         elapsed = time.perf_counter() - started
         stream.write(f"\rseeding {what}: {done}/{total} ({done * 100 // max(total, 1)}%) {elapsed:.1f}s")
