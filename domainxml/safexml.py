@@ -64,7 +64,7 @@ def parse_xml(data: str | bytes, *, what: str = "XML document", max_bytes: int =
 
 def _describe(exc: etree.XMLSyntaxError) -> str:
     """libxml2's message with its position, without the trailing noise."""
-    message = (exc.msg or str(exc)).strip()
+    message = (exc.msg or str(exc)).strip().replace(", use XML_PARSE_HUGE option", "")
     if exc.lineno and f"line {exc.lineno}" not in message:
         message = f"{message} (line {exc.lineno}, column {exc.offset})"
     return message
