@@ -284,13 +284,17 @@ def console(vm_id: str, spec: ConsoleSpec) -> el.Console:
 
 
 def interface(spec: NicSpec) -> el.Interface:
-    """A vNIC on its bridge, or on ``;vdsmdummy;`` with the link down when it has no network."""
+    """A vNIC on its bridge (or on none, with the link down); a ``queues`` custom property of its
+    profile becomes multi-queue vhost-net, as the engine does."""
     networkless = spec.network is None
+    queues = spec.custom_properties.get("queues")
     return el.Interface(
         type="bridge",
         model=spec.model,
         link_state="up" if spec.linked and not networkless else "down",
         source_bridge=NO_NETWORK_BRIDGE if networkless else spec.network,
+        driver_name="vhost" if queues is not None else None,
+        driver_queues=int(queues) if queues is not None else None,
         alias=alias(spec.id),
         address=_address(spec.address),
         boot_order=spec.boot_order or None,
@@ -302,8 +306,8 @@ def interface(spec: NicSpec) -> el.Interface:
 
 def nic_metadata(spec: NicSpec) -> DeviceMetadata:
     """The NIC's metadata entry, found by VDSM through its MAC address."""
-    return DeviceMetadata({"alias": alias(spec.id), "mac_address": spec.mac},
-                          {"custom": dict(spec.custom_properties)})
+    custom = {key: value for key, value in spec.custom_properties.items() if key != "queues"}
+    return DeviceMetadata({"alias": alias(spec.id), "mac_address": spec.mac}, {"custom": custom})
 
 
 def cdrom(spec: CdromSpec, bus: str, name: str) -> el.Disk:

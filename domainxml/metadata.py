@@ -171,7 +171,7 @@ class Metadata:
             nsmap = {OVIRT_TUNE_PREFIX: OVIRT_TUNE_NS, **nsmap}
         return nsmap
 
-    def set_properties(self) -> Iterator[tuple[type, str]]:
+    def set_properties(self) -> Iterator[Any]:
         """Metadata is not a declarative object; it has no declared properties to report."""
         return iter(())
 

@@ -97,7 +97,8 @@ class NicSpec:
     network_filter: Optional[str] = None
     """The libvirt network filter of the vNIC profile, e.g. ``vdsm-no-mac-spoofing``."""
     custom_properties: dict[str, str] = field(default_factory=dict)
-    """The vNIC profile's custom properties, handed to VDSM in the metadata."""
+    """The vNIC profile's custom properties: ``queues`` sets multi-queue vhost-net, the others
+    are handed to VDSM in the metadata."""
     boot_order: int = 0
     address: Optional[Address] = None
 
@@ -307,6 +308,9 @@ class VmSpec:
         macs: set[str] = set()
         for nic in self.nics:
             _check_choice("NIC model", nic.model, NIC_MODELS)
+            queues = nic.custom_properties.get("queues")
+            if queues is not None and not (queues.isdigit() and int(queues) > 0):
+                raise SpecError(f"NIC {nic.id}: queues {queues!r} is not a positive number")
             if nic.mac.lower() in macs:
                 raise SpecError(f"MAC address {nic.mac} is used twice")
             macs.add(nic.mac.lower())

@@ -493,13 +493,13 @@ class XmlObject:
         """The declared properties by name."""
         return dict(cls._props)
 
-    def set_properties(self) -> Iterator[tuple[type[XmlObject], str]]:
-        """(class, property name) for every property holding a value, in this object and below."""
+    def set_properties(self) -> Iterator[Prop]:
+        """The declared properties holding a value, in this object and the objects below it."""
         for name, prop in self._props.items():
             value = self.__dict__[name]
             if not prop.is_set(value):
                 continue
-            yield type(self), name
+            yield prop
             if isinstance(prop, Child):
                 yield from value.set_properties()
             elif isinstance(prop, (Children, Items)):

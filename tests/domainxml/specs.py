@@ -72,7 +72,7 @@ def server() -> VmSpec:
             NicSpec(id=uid(f"{vm}/nic-c"), mac="56:6F:1A:2B:00:1C", model="e1000e", network="storage", mtu=9000,
                     linked=False),
             NicSpec(id=uid(f"{vm}/nic-a"), mac="56:6f:1a:2b:00:1a", network="ovirtmgmt", boot_order=2,
-                    custom_properties={"queues": "4"}, network_filter="vdsm-no-mac-spoofing",
+                    custom_properties={"queues": "4", "SecurityGroups": "web"}, network_filter="vdsm-no-mac-spoofing",
                     address={"type": "pci", "domain": "0x0000", "bus": "0x00", "slot": "0x03", "function": "0x0"}),
             NicSpec(id=uid(f"{vm}/nic-d"), mac="56:6f:1a:2b:00:1d", model="rtl8139"),
             NicSpec(id=uid(f"{vm}/nic-b"), mac="56:6f:1a:2b:00:1b", model="e1000", network="backup"),

@@ -15,7 +15,7 @@ VM = f"{{{OVIRT_VM_NS}}}"
 
 @pytest.mark.parametrize("name", sorted(NAMED_SPECS))
 def test_build_matches_golden_file(name: str) -> None:
-    check_golden(f"build/{name}.xml", pretty_xml(dx.build(NAMED_SPECS[name]())))
+    check_golden(f"run-vm/{name}.xml", pretty_xml(dx.build(NAMED_SPECS[name]())))
 
 
 @pytest.mark.parametrize("name", sorted(NAMED_SPECS))
@@ -176,6 +176,8 @@ def test_nic_on_a_network_and_without_one() -> None:
     assert on_network.find("link").get("state") == "up" and on_network.find("mtu").get("size") == "1500"
     assert on_network.find("filterref").get("filter") == "vdsm-no-mac-spoofing"
     assert on_network.find("model").get("type") == "virtio"
+    assert on_network.find("driver").attrib == {"name": "vhost", "queues": "4"}
+    assert interfaces["56:6f:1a:2b:00:1b"].find("driver") is None
     unlinked = interfaces["56:6f:1a:2b:00:1c"]
     assert unlinked.find("link").get("state") == "down" and unlinked.find("mtu").get("size") == "9000"
     networkless = interfaces["56:6f:1a:2b:00:1d"]
@@ -236,7 +238,7 @@ def test_metadata_carries_typed_vm_values_and_device_entries() -> None:
     parsed = dx.Metadata.from_element(metadata)
     nic = parsed.nic("56:6F:1A:2B:00:1A")
     assert nic.attrs == {"alias": f"ua-{uid('server/nic-a')}", "mac_address": "56:6f:1a:2b:00:1a"}
-    assert nic.values == {"custom": {"queues": "4"}}
+    assert nic.values == {"custom": {"SecurityGroups": "web"}}
     assert parsed.disk("sda").values == {"poolID": uid("pool"), "domainID": uid("iscsi-data"),
                                          "imageID": uid("server/data"), "volumeID": uid("server/data/vol")}
     assert parsed.disk("sdb").values["shared"] == "shareable"

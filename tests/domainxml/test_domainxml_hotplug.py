@@ -9,7 +9,7 @@ from tests.domainxml.golden_files import check_golden, pretty_xml
 from tests.domainxml.specs import desktop, server, uid
 
 NEW_NIC = dx.NicSpec(id=uid("hotplug/nic"), mac="56:6F:1A:2B:00:99", network="ovirtmgmt",
-                     network_filter="vdsm-no-mac-spoofing", custom_properties={"queues": "2"})
+                     network_filter="vdsm-no-mac-spoofing", custom_properties={"queues": "2", "SecurityGroups": "db"})
 
 
 def new_disk(interface: str = "virtio") -> dx.DiskSpec:
@@ -38,7 +38,7 @@ def test_nic_message_carries_the_device_and_its_metadata_entry() -> None:
     assert message.alias == f"ua-{NEW_NIC.id}"
     assert message.device.find("address") is None
     entry = message.metadata.nic("56:6f:1a:2b:00:99")
-    assert entry.values == {"custom": {"queues": "2"}}
+    assert entry.values == {"custom": {"SecurityGroups": "db"}}
     root = dx.parse_xml(dx.hotplug_nic(NEW_NIC))
     assert root.nsmap == {"ovirt-vm": OVIRT_VM_NS} and [child.tag for child in root] == ["devices", "metadata"]
 
@@ -90,7 +90,7 @@ def test_hotplugged_nic_gets_an_address_and_the_next_cycle_stores_it() -> None:
     assert plugged.address not in used
     assert not result.unplugged and not result.added and not result.removed
     metadata = dx.parse(after).metadata
-    assert metadata.nic("56:6f:1a:2b:00:99").values == {"custom": {"queues": "2"}}
+    assert metadata.nic("56:6f:1a:2b:00:99").values == {"custom": {"SecurityGroups": "db"}}
     target = dx.parse_xml(after).findall("devices/interface/target")
     assert len({element.get("dev") for element in target}) == 5
 

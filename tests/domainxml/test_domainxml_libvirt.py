@@ -59,7 +59,7 @@ def test_libvirt_keeps_the_metadata_and_its_typed_values(connection: libvirt.vir
         domain.undefine()
     assert metadata.vm["minGuaranteedMemoryMb"] == 6144
     assert metadata.disk("sda").values["volumeID"] == spec.disks[1].volume_id
-    assert metadata.nic("56:6f:1a:2b:00:1a").values == {"custom": {"queues": "4"}}
+    assert metadata.nic("56:6f:1a:2b:00:1a").values == {"custom": {"SecurityGroups": "web"}}
 
 
 def test_libvirt_rejects_a_definition_the_schema_rejects(connection: libvirt.virConnect) -> None:
