@@ -83,8 +83,8 @@ class Attr(Prop):
 
     def __init__(self, path: str, conv: Conv = STR) -> None:
         super().__init__(path)
-        head, _, attribute = path.rpartition("@")
-        if not attribute or (head and not head.endswith("/")):
+        head, at, attribute = path.rpartition("@")
+        if not at or not attribute or "/" in attribute or (head and not head.endswith("/")):
             raise TypeError(f"attribute path {path!r} must end in /@name")
         self.attribute = attribute
         self.conv = conv
