@@ -281,7 +281,10 @@ def _write_value(out: list[str], key: str, value: Any, prefix: str) -> None:
     if value is None:
         return
     tag = f"{prefix}:{key}"
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str:  # most values: untyped strings
+        out.append(f"<{tag}>{escape_text(value)}</{tag}>" if value else f"<{tag}/>")
+    elif isinstance(value, dict):
         _write_group(out, tag, "", value, prefix)
     elif isinstance(value, (list, tuple)):
         body: list[str] = []
@@ -290,8 +293,8 @@ def _write_value(out: list[str], key: str, value: Any, prefix: str) -> None:
             _write_value(body, item_tag, item, prefix)
         _wrap(out, tag, "", body)
     else:
-        kind, text = _leaf(value)
-        attributes = f' type="{kind}"' if kind is not None else ""
+        kind_name, text = _leaf(value)
+        attributes = f' type="{kind_name}"' if kind_name is not None else ""
         _wrap(out, tag, attributes, [escape_text(text)] if text else [])
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lxml import etree
 
@@ -86,8 +86,7 @@ def parse(xml: str | bytes | etree._Element) -> ReportedDomain:
     for child in root:
         tag = child.tag
         if tag == "devices":
-            devices = [reported for item in el.Devices.from_element(child).items
-                       if (reported := to_reported(item)) is not None]
+            devices = _devices(child)
         elif tag == "metadata":
             metadata_element = child
         elif tag == "name":
@@ -107,115 +106,117 @@ def parse_devices(xml: str | bytes | etree._Element) -> list[ReportedDevice]:
     return parse(xml).devices
 
 
-def to_reported(item: Any) -> ReportedDevice | None:
-    """The engine's view of one device object; ``None`` for devices monitoring does not look at."""
-    convert = _CONVERTERS.get(type(item))
-    return convert(item) if convert is not None else None
-
-
-def _address(item: Any) -> dict[str, str] | None:
-    return item.address or None
+def _devices(devices: etree._Element) -> list[ReportedDevice]:
+    found = []
+    for child in devices:
+        view = _READERS.get(child.tag)
+        if view is not None:
+            read, convert = view
+            device = convert(read(child))
+            if device is not None:
+                found.append(device)
+    return found
 
 
 def _mac(value: str | None) -> str | None:
     return value.lower() if value else value
 
 
-def _disk(item: el.Disk) -> ReportedDevice:
-    params: dict[str, Any] = {}
-    path = item.source_file or item.source_dev
-    if path:
-        params["path"] = path
-    if item.target_bus:
-        params["bus"] = item.target_bus
-    return ReportedDevice("disk", item.device or "disk", item.alias, _address(item),
-                          logical_name=item.target_dev, params=params)
+def _present(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
 
 
-def _interface(item: el.Interface) -> ReportedDevice:
-    params: dict[str, Any] = {}
-    for key, value in (("model", item.model), ("bridge", item.source_bridge), ("host_dev", item.target_dev)):
-        if value is not None:
-            params[key] = value
-    return ReportedDevice("interface", item.type or "bridge", item.alias, _address(item), mac=_mac(item.mac),
-                          params=params)
+def _disk(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("disk", v["device"] or "disk", v["alias"], v["address"] or None,
+                          logical_name=v["target_dev"],
+                          params=_present(path=v["source_file"] or v["source_dev"] or None, bus=v["target_bus"]))
 
 
-def _controller(item: el.Controller) -> ReportedDevice:
-    device = "virtio-scsi" if item.model == "virtio-scsi" else (item.type or "")
-    params: dict[str, Any] = {}
-    if item.index is not None:
-        params["index"] = item.index
-    if item.model is not None:
-        params["model"] = item.model
-    return ReportedDevice("controller", device, item.alias, _address(item), params=params)
+def _interface(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("interface", v["type"] or "bridge", v["alias"], v["address"] or None, mac=_mac(v["mac"]),
+                          params=_present(model=v["model"], bridge=v["source_bridge"], host_dev=v["target_dev"]))
 
 
-def _channel(item: el.Channel) -> ReportedDevice:
-    params = {"name": item.target_name} if item.target_name else {}
-    return ReportedDevice("channel", item.type or "", item.alias, _address(item), params=params)
+def _controller(v: dict[str, Any]) -> ReportedDevice:
+    device = "virtio-scsi" if v["model"] == "virtio-scsi" else (v["type"] or "")
+    return ReportedDevice("controller", device, v["alias"], v["address"] or None,
+                          params=_present(index=v["index"], model=v["model"]))
 
 
-def _graphics(item: el.Graphics) -> ReportedDevice:
-    params: dict[str, Any] = {}
-    if item.port is not None and item.port > 0:
-        params["port"] = item.port
-    if item.tls_port is not None and item.tls_port > 0:
-        params["tls_port"] = item.tls_port
-    return ReportedDevice("graphics", item.type or "", params=params)
+def _channel(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("channel", v["type"] or "", v["alias"], v["address"] or None,
+                          params=_present(name=v["target_name"] or None))
 
 
-def _video(item: el.Video) -> ReportedDevice:
-    return ReportedDevice("video", item.model or "", item.alias, _address(item))
+def _graphics(v: dict[str, Any]) -> ReportedDevice:
+    port, tls_port = v["port"], v["tls_port"]
+    return ReportedDevice("graphics", v["type"] or "",
+                          params=_present(port=port if port and port > 0 else None,
+                                          tls_port=tls_port if tls_port and tls_port > 0 else None))
 
 
-def _memballoon(item: el.Memballoon) -> ReportedDevice | None:
-    if item.model == "none":
+def _video(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("video", v["model"] or "", v["alias"], v["address"] or None)
+
+
+def _memballoon(v: dict[str, Any]) -> ReportedDevice | None:
+    if v["model"] == "none":
         return None
-    return ReportedDevice("balloon", "memballoon", item.alias, _address(item), params={"model": item.model})
+    return ReportedDevice("balloon", "memballoon", v["alias"], v["address"] or None, params=_present(model=v["model"]))
 
 
-def _rng(item: el.Rng) -> ReportedDevice:
-    params = {"source": item.backend.rsplit("/", 1)[-1]} if item.backend else {}
-    return ReportedDevice("rng", item.model or "virtio", item.alias, _address(item), params=params)
+def _rng(v: dict[str, Any]) -> ReportedDevice:
+    backend = v["backend"]
+    return ReportedDevice("rng", v["model"] or "virtio", v["alias"], v["address"] or None,
+                          params=_present(source=backend.rsplit("/", 1)[-1] if backend else None))
 
 
-def _console(item: el.Console) -> ReportedDevice:
-    return ReportedDevice("console", "console", item.alias, _address(item))
+def _console(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("console", "console", v["alias"], v["address"] or None)
 
 
-def _watchdog(item: el.Watchdog) -> ReportedDevice:
-    return ReportedDevice("watchdog", "watchdog", item.alias, _address(item),
-                          params={key: value for key, value in (("model", item.model), ("action", item.action))
-                                  if value is not None})
+def _watchdog(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("watchdog", "watchdog", v["alias"], v["address"] or None,
+                          params=_present(model=v["model"], action=v["action"]))
 
 
-def _sound(item: el.Sound) -> ReportedDevice:
-    return ReportedDevice("sound", item.model or "", item.alias, _address(item))
+def _sound(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("sound", v["model"] or "", v["alias"], v["address"] or None)
 
 
-def _redirdev(item: el.Redirdev) -> ReportedDevice:
-    return ReportedDevice("redir", item.type or "", item.alias, _address(item),
-                          params={"bus": item.bus} if item.bus else {})
+def _redirdev(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("redir", v["type"] or "", v["alias"], v["address"] or None, params=_present(bus=v["bus"]))
 
 
-def _hostdev(item: el.Hostdev) -> ReportedDevice:
-    params = {"source_address": dict(item.source_address)} if item.source_address else {}
-    return ReportedDevice("hostdev", item.type or "", item.alias, _address(item), params=params)
+def _hostdev(v: dict[str, Any]) -> ReportedDevice:
+    return ReportedDevice("hostdev", v["type"] or "", v["alias"], v["address"] or None,
+                          params=_present(source_address=dict(v["source_address"]) if v["source_address"] else None))
 
 
-def _memory(item: el.Memory) -> ReportedDevice:
-    params: dict[str, Any] = {}
-    if item.size_kib is not None:
-        params["size_mb"] = item.size_kib // 1024
-    if item.node is not None:
-        params["node"] = item.node
-    return ReportedDevice("memory", "memory", item.alias, _address(item), params=params)
+def _memory(v: dict[str, Any]) -> ReportedDevice:
+    size = v["size_kib"]
+    return ReportedDevice("memory", "memory", v["alias"], v["address"] or None,
+                          params=_present(size_mb=size // 1024 if size is not None else None, node=v["node"]))
 
 
-_CONVERTERS: dict[type, Any] = {
-    el.Disk: _disk, el.Interface: _interface, el.Controller: _controller, el.Channel: _channel,
-    el.Graphics: _graphics, el.Video: _video, el.Memballoon: _memballoon, el.Rng: _rng,
-    el.Console: _console, el.Watchdog: _watchdog, el.Sound: _sound, el.Redirdev: _redirdev,
-    el.Hostdev: _hostdev, el.Memory: _memory,
+_DEVICE = ("alias", "address")
+_VIEWS: dict[str, tuple[type, tuple[str, ...], Callable[[dict[str, Any]], ReportedDevice | None]]] = {
+    "disk": (el.Disk, ("device", "target_dev", "target_bus", "source_file", "source_dev") + _DEVICE, _disk),
+    "interface": (el.Interface, ("type", "mac", "model", "source_bridge", "target_dev") + _DEVICE, _interface),
+    "controller": (el.Controller, ("type", "index", "model") + _DEVICE, _controller),
+    "channel": (el.Channel, ("type", "target_name") + _DEVICE, _channel),
+    "graphics": (el.Graphics, ("type", "port", "tls_port"), _graphics),
+    "video": (el.Video, ("model",) + _DEVICE, _video),
+    "memballoon": (el.Memballoon, ("model",) + _DEVICE, _memballoon),
+    "rng": (el.Rng, ("model", "backend") + _DEVICE, _rng),
+    "console": (el.Console, _DEVICE, _console),
+    "watchdog": (el.Watchdog, ("model", "action") + _DEVICE, _watchdog),
+    "sound": (el.Sound, ("model",) + _DEVICE, _sound),
+    "redirdev": (el.Redirdev, ("type", "bus") + _DEVICE, _redirdev),
+    "hostdev": (el.Hostdev, ("type", "source_address") + _DEVICE, _hostdev),
+    "memory": (el.Memory, ("size_kib", "node") + _DEVICE, _memory),
 }
+"""Per monitored element: its declarative class, the properties monitoring reads of it, and how
+they become a :class:`ReportedDevice` (``None``: not a device to monitor)."""
+
+_READERS = {tag: (cls.reader(names), convert) for tag, (cls, names, convert) in _VIEWS.items()}

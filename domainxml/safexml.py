@@ -1,7 +1,8 @@
 """The one hardened lxml parser every XML read in :mod:`domainxml` goes through.
 
 The parser never resolves entities, never touches the network, never loads a DTD and keeps
-libxml2's limits for huge documents. On top of that a document is refused when it is larger
+libxml2's limits for huge documents. Comments, processing instructions and the whitespace
+between elements (indentation) are dropped; text inside an element is kept as it is. On top of that a document is refused when it is larger
 than :data:`MAX_DOCUMENT_BYTES` or carries a document type declaration at all, so that an
 entity-expansion or external-entity document never gets as far as being interpreted.
 """
@@ -31,6 +32,7 @@ def _parser() -> etree.XMLParser:
             huge_tree=False,
             remove_comments=True,
             remove_pis=True,
+            remove_blank_text=True,
         )
         _local.parser = parser
     return parser

@@ -291,7 +291,7 @@ class _WriterSource:
     def __init__(self, cls: type) -> None:
         self.cls = cls
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"_ea": escape_attribute, "_et": escape_text}
+        self.names: dict[str, Any] = {"_ea": escape_attribute, "_et": escape_text, "_cache": _attribute_cache}
         self.counter = 0
 
     def fresh(self, stem: str) -> str:
@@ -335,7 +335,13 @@ class _WriterSource:
             value = self.fresh("v")
             self.emit(indent, f"{value} = d[{prop.name!r}]")
             self.emit(indent, f"if {value} is not None:")
-            self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + {self.attribute_expr(prop, value)} + '\"')")
+            if prop.conv is STR:  # the escape cache looked up inline: most values were seen before
+                self.emit(indent + 1, f"e = _cache.get({value})")
+                self.emit(indent + 1, "if e is None:")
+                self.emit(indent + 2, f"e = _ea({value})")
+                self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + e + '\"')")
+            else:
+                self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + {self.attribute_expr(prop, value)} + '\"')")
         if node.amap is not None:
             amap = self.ref(node.amap, "_amap")
             self.emit(indent, f"for key, val in {amap}.ordered(d[{node.amap.name!r}]):")
@@ -487,6 +493,25 @@ class XmlObject:
         cls._read(element, d)
         return obj
 
+    @classmethod
+    def reader(cls, names: tuple[str, ...]) -> Callable[[etree._Element], dict[str, Any]]:
+        """A reader of only the named properties, answering a dict of them (for hot paths that
+        need a few values of many elements; compiled once per class and set of names)."""
+        cache = cls.__dict__.get("_readers")
+        if cache is None:
+            cache = {}
+            setattr(cls, "_readers", cache)
+        read = cache.get(names)
+        if read is None:
+            unknown = [name for name in names if name not in cls._props]
+            if unknown:
+                raise TypeError(f"{cls.__name__} has no properties {unknown}")
+            props = [cls._props[name] for name in names]
+            defaults = {name: cls._props[name].default() for name in names}
+            read = _ReaderSource(cls).compile(_layout(cls, props), returning=defaults)
+            cache[names] = read
+        return read
+
     # -- introspection ------------------------------------------------------------------------
     @classmethod
     def properties(cls) -> dict[str, Prop]:
@@ -558,8 +583,8 @@ class _ReaderSource:
             if node.amap.keys is None:
                 self.emit(indent, f"d[{node.amap.name!r}] = dict({attrib})")
             else:
-                keys = self.ref(node.amap.keys, "_keys")
-                self.emit(indent, f"d[{node.amap.name!r}] = {{k: {attrib}[k] for k in {keys} if k in {attrib}}}")
+                keys = self.ref(frozenset(node.amap.keys), "_keys")
+                self.emit(indent, f"d[{node.amap.name!r}] = {{k: v for k, v in {attrib}.items() if k in {keys}}}")
         if node.text is not None:
             self.emit(indent, f"v = {element}.text")
             self.emit(indent, "if v is not None:")
@@ -600,12 +625,16 @@ class _ReaderSource:
             self.emit(body, "if cls is not None:")
             self.emit(body + 1, f"d[{items.name!r}].append(cls.from_element({child}))")
 
-    def compile(self, root: _Node) -> Callable[[etree._Element, dict[str, Any]], None]:
-        self.emit(0, "def _read(el, d):")
-        self.lines_before = len(self.lines)
+    def compile(self, root: _Node, returning: dict[str, Any] | None = None) -> Callable[..., Any]:
+        """``_read(el, d)`` filling ``d``; with ``returning`` (the defaults) ``_read(el)`` answering a new dict."""
+        if returning is None:
+            self.emit(0, "def _read(el, d):")
+        else:
+            self.emit(0, "def _read(el):")
+            self.emit(1, "d = {" + ", ".join(f"{name!r}: {'[]' if value == [] else repr(value)}"
+                                           for name, value in returning.items()) + "}")
         self.node(root, "el", 1, 1)
-        if len(self.lines) == self.lines_before:
-            self.emit(1, "pass")
+        self.emit(1, "return d" if returning is not None else "return None")
         namespace = dict(self.names)
         exec(compile("\n".join(self.lines), f"<xmlmodel reader {self.cls.__name__}>", "exec"), namespace)
         return namespace["_read"]
