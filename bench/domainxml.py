@@ -29,14 +29,15 @@ import sys
 import time
 import timeit
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import lxml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import domainxml as dx  # noqa: E402
+import domainxml as dx
 
 NAMESPACE = uuid.UUID("6c1f3f0e-2a8b-4d5e-9c7a-1b2d3e4f5a6b")
 

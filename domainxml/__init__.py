@@ -7,16 +7,47 @@ Depends on lxml and the standard library only::
 """
 from .builder import build, build_domain, build_element, disk_names
 from .devicehash import devices_hash
-from .errors import DomainXmlError, SchemaNotInstalledError, SchemaValidationError, SpecError
+from .errors import (
+    DomainXmlError,
+    SchemaNotInstalledError,
+    SchemaValidationError,
+    SpecError,
+)
 from .host import HostIdentity, apply_hotplug, apply_hotunplug, start_domain
-from .hotplug import HotplugMessage, hotplug_disk, hotplug_nic, hotunplug_disk, hotunplug_nic, read_message
-from .matching import IgnoredDevice, KnownDevice, MatchedDevice, MatchResult, known_devices, match, \
-    unmanaged_from_reported
+from .hotplug import (
+    HotplugMessage,
+    hotplug_disk,
+    hotplug_nic,
+    hotunplug_disk,
+    hotunplug_nic,
+    read_message,
+)
+from .matching import (
+    IgnoredDevice,
+    KnownDevice,
+    MatchedDevice,
+    MatchResult,
+    known_devices,
+    match,
+    unmanaged_from_reported,
+)
 from .metadata import DeviceMetadata, Metadata
 from .parser import ReportedDevice, ReportedDomain, parse, parse_devices
 from .safexml import MAX_DOCUMENT_BYTES, parse_xml
-from .spec import (BalloonSpec, CdromSpec, ConsoleSpec, ControllerSpec, DiskSpec, GraphicsSpec, NicSpec, RngSpec,
-                   SoundSpec, VideoSpec, VmSpec, WatchdogSpec)
+from .spec import (
+    BalloonSpec,
+    CdromSpec,
+    ConsoleSpec,
+    ControllerSpec,
+    DiskSpec,
+    GraphicsSpec,
+    NicSpec,
+    RngSpec,
+    SoundSpec,
+    VideoSpec,
+    VmSpec,
+    WatchdogSpec,
+)
 from .validation import load_schema, validate, validation_errors
 
 __all__ = [

@@ -13,8 +13,21 @@ from lxml import etree
 from . import elements as el
 from .metadata import DeviceMetadata, Metadata
 from .naming import CDROM_INDEX, LIBVIRT_BUS, DiskNamer, disk_name
-from .spec import (NO_NETWORK_BRIDGE, BalloonSpec, CdromSpec, ConsoleSpec, ControllerSpec, DiskSpec,
-                   GraphicsSpec, NicSpec, RngSpec, SoundSpec, VideoSpec, VmSpec, WatchdogSpec)
+from .spec import (
+    NO_NETWORK_BRIDGE,
+    BalloonSpec,
+    CdromSpec,
+    ConsoleSpec,
+    ControllerSpec,
+    DiskSpec,
+    GraphicsSpec,
+    NicSpec,
+    RngSpec,
+    SoundSpec,
+    VideoSpec,
+    VmSpec,
+    WatchdogSpec,
+)
 
 MAX_MEMORY_SLOTS_DEFAULT = 16
 BOOT_MENU_TIMEOUT_MS = 30000

@@ -6,10 +6,23 @@ writes the child elements; libvirt itself does not care about it.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .metadata import Metadata
 from .namespaces import OVIRT_TUNE_NS, OVIRT_VM_NS
-from .xmlmodel import (ADDRESS_KEYS, INT, YES_NO, Attr, AttrMap, Child, Children, Flag, Items, Text,
-                       XmlObject)
+from .xmlmodel import (
+    ADDRESS_KEYS,
+    INT,
+    YES_NO,
+    Attr,
+    AttrMap,
+    Child,
+    Children,
+    Flag,
+    Items,
+    Text,
+    XmlObject,
+)
 
 # -- parts of the domain -----------------------------------------------------------------------
 
@@ -335,7 +348,7 @@ class Memory(Device):
     node = Text("target/node", INT)
 
 
-DEVICE_CLASSES: tuple[type[Device] | type[Graphics], ...] = (
+DEVICE_CLASSES: tuple[type[Device | Graphics], ...] = (
     Disk, Interface, Controller, Channel, Input, Graphics, Video, Memballoon, Rng, Console, Watchdog,
     Sound, Redirdev, Hostdev, Memory,
 )
@@ -352,7 +365,7 @@ class Domain(XmlObject):
     """``<domain>``: the whole Domain XML."""
 
     TAG = "domain"
-    NSMAP = {"ovirt-tune": OVIRT_TUNE_NS, "ovirt-vm": OVIRT_VM_NS}
+    NSMAP: ClassVar[dict[str, str] | None] = {"ovirt-tune": OVIRT_TUNE_NS, "ovirt-vm": OVIRT_VM_NS}
     ORDER = ("name", "uuid", "memory", "currentMemory", "iothreads", "maxMemory", "vcpu", "sysinfo", "clock",
              "features", "cpu", "devices", "pm", "os", "metadata")
     type = Attr("@type")

@@ -26,8 +26,8 @@ from lxml import etree
 from .errors import DomainXmlError
 from .hotplug import read_message
 from .metadata import DeviceMetadata, Metadata
-from .naming import disk_index
 from .namespaces import OVIRT_VM_NS
+from .naming import disk_index
 from .safexml import parse_xml
 from .spec import VDSM_DUMMY_BRIDGE
 
@@ -130,11 +130,10 @@ def start_domain(xml: str | bytes, *, domain_id: int = 1, host: HostIdentity | N
     _add_controllers(devices, q35)
     _add_keyboard(devices)
     allocator = _PciAllocator(devices, q35)
-    for video in devices.iterchildren("video"):
-        if video.find("address") is None:
-            if allocator.take(0x01 if q35 else 0x02):
-                _set_address(video, pci_address(0, 0x01 if q35 else 0x02))
-        break
+    primary_slot = 0x01 if q35 else 0x02
+    primary_video = devices.find("video")
+    if primary_video is not None and primary_video.find("address") is None and allocator.take(primary_slot):
+        _set_address(primary_video, pci_address(0, primary_slot))
     counters = _AliasCounters()
     counters.seed(devices)
     for device in list(devices):

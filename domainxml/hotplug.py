@@ -13,8 +13,9 @@ A hot-unplug names the device by its alias only::
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import ClassVar
 
 from lxml import etree
 
@@ -34,7 +35,7 @@ class Hotplug(XmlObject):
     """``<hotplug>``: one device and its metadata."""
 
     TAG = "hotplug"
-    NSMAP = {"ovirt-vm": OVIRT_VM_NS}
+    NSMAP: ClassVar[dict[str, str] | None] = {"ovirt-vm": OVIRT_VM_NS}
     ORDER = ("devices", "metadata")
     devices = Child(el.Devices)
     metadata = Child(Metadata)

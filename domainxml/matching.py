@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .parser import USER_ALIAS_PREFIX, ReportedDevice
 from .spec import VmSpec

@@ -16,8 +16,9 @@ other devices by ``devtype`` and ``name`` (their alias).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from lxml import etree
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .errors import SpecError
 
@@ -47,7 +46,7 @@ class DiskSpec:
     id: str
     volume_id: str
     storage_domain_id: str
-    image_id: Optional[str] = None
+    image_id: str | None = None
     interface: str = "virtio"
     """``virtio``, ``virtio_scsi``, ``sata`` or ``ide``."""
     format: str = "cow"
@@ -61,7 +60,7 @@ class DiskSpec:
     propagate_errors: bool = False
     """Report ENOSPC to the guest instead of pausing it."""
     boot_order: int = 0
-    address: Optional[Address] = None
+    address: Address | None = None
 
     @property
     def image_group_id(self) -> str:
@@ -76,10 +75,10 @@ class CdromSpec:
     """
 
     id: str
-    path: Optional[str] = None
-    interface: Optional[str] = None
+    path: str | None = None
+    interface: str | None = None
     boot_order: int = 0
-    address: Optional[Address] = None
+    address: Address | None = None
 
 
 @dataclass
@@ -91,16 +90,16 @@ class NicSpec:
     mac: str
     model: str = "virtio"
     """``virtio`` (oVirt's ``pv``), ``e1000``, ``e1000e`` or ``rtl8139``."""
-    network: Optional[str] = None
+    network: str | None = None
     linked: bool = True
     mtu: int = 1500
-    network_filter: Optional[str] = None
+    network_filter: str | None = None
     """The libvirt network filter of the vNIC profile, e.g. ``vdsm-no-mac-spoofing``."""
     custom_properties: dict[str, str] = field(default_factory=dict)
     """The vNIC profile's custom properties: ``queues`` sets multi-queue vhost-net, the others
     are handed to VDSM in the metadata."""
     boot_order: int = 0
-    address: Optional[Address] = None
+    address: Address | None = None
 
 
 @dataclass
@@ -111,9 +110,9 @@ class VideoSpec:
     model: str = "qxl"
     vram: int = 32768
     heads: int = 1
-    ram: Optional[int] = 65536
-    vgamem: Optional[int] = 16384
-    address: Optional[Address] = None
+    ram: int | None = 65536
+    vgamem: int | None = 16384
+    address: Address | None = None
 
 
 @dataclass
@@ -125,7 +124,7 @@ class GraphicsSpec:
 
     id: str
     type: str = "spice"
-    display_network: Optional[str] = "ovirtmgmt"
+    display_network: str | None = "ovirtmgmt"
     keymap: str = "en-us"
     copy_paste: bool = True
     file_transfer: bool = True
@@ -142,10 +141,10 @@ class ControllerSpec:
 
     id: str
     type: str
-    model: Optional[str] = None
-    index: Optional[int] = None
-    ports: Optional[int] = None
-    address: Optional[Address] = None
+    model: str | None = None
+    index: int | None = None
+    ports: int | None = None
+    address: Address | None = None
 
 
 @dataclass
@@ -155,7 +154,7 @@ class BalloonSpec:
     id: str
     model: str = "virtio"
     stats_period: int = 5
-    address: Optional[Address] = None
+    address: Address | None = None
 
 
 @dataclass
@@ -165,9 +164,9 @@ class RngSpec:
     id: str
     source: str = "urandom"
     """``random``, ``urandom`` or ``hwrng``."""
-    rate_bytes: Optional[int] = None
-    rate_period: Optional[int] = None
-    address: Optional[Address] = None
+    rate_bytes: int | None = None
+    rate_period: int | None = None
+    address: Address | None = None
 
 
 @dataclass
@@ -177,7 +176,7 @@ class WatchdogSpec:
     id: str
     model: str = "i6300esb"
     action: str = "reset"
-    address: Optional[Address] = None
+    address: Address | None = None
 
 
 @dataclass
@@ -186,7 +185,7 @@ class SoundSpec:
 
     id: str
     model: str = "ich6"
-    address: Optional[Address] = None
+    address: Address | None = None
 
 
 @dataclass
@@ -211,16 +210,16 @@ class VmSpec:
     id: str
     name: str
     memory_mb: int
-    max_memory_mb: Optional[int] = None
+    max_memory_mb: int | None = None
     max_memory_slots: int = 16
-    min_guaranteed_memory_mb: Optional[int] = None
+    min_guaranteed_memory_mb: int | None = None
     """The memory the balloon may not take away; ``None`` means all of ``memory_mb``."""
     sockets: int = 1
     cores: int = 1
     threads: int = 1
-    max_vcpus: Optional[int] = None
+    max_vcpus: int | None = None
     io_threads: int = 0
-    cpu_model: Optional[str] = "Skylake-Client"
+    cpu_model: str | None = "Skylake-Client"
     host_passthrough: bool = False
     machine: str = "pc-q35-rhel8.6.0"
     arch: str = "x86_64"
@@ -243,11 +242,11 @@ class VmSpec:
     videos: list[VideoSpec] = field(default_factory=list)
     graphics: list[GraphicsSpec] = field(default_factory=list)
     controllers: list[ControllerSpec] = field(default_factory=list)
-    balloon: Optional[BalloonSpec] = None
-    rng: Optional[RngSpec] = None
-    watchdog: Optional[WatchdogSpec] = None
-    sound: Optional[SoundSpec] = None
-    console: Optional[ConsoleSpec] = None
+    balloon: BalloonSpec | None = None
+    rng: RngSpec | None = None
+    watchdog: WatchdogSpec | None = None
+    sound: SoundSpec | None = None
+    console: ConsoleSpec | None = None
 
     @property
     def vcpus(self) -> int:
@@ -289,7 +288,7 @@ class VmSpec:
             raise SpecError(f"resume behavior {self.resume_behavior!r}")
         ids: set[str] = set()
         for device in self.devices():
-            device_id = getattr(device, "id")
+            device_id = device.id
             _check_uuid(f"{type(device).__name__} id", device_id)
             if device_id.lower() in ids:
                 raise SpecError(f"device id {device_id} is used twice (libvirt rejects non-unique aliases)")

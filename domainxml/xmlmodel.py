@@ -23,8 +23,9 @@ written in ``ORDER``, properties sharing a child element in declaration order.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from lxml import etree
 
@@ -391,7 +392,7 @@ class _WriterSource:
                                for prefix, uri in (cls.NSMAP or {}).items())
         self.open_and_close(root, 1, repr(f"<{cls.TAG}{declarations}"), repr(f"</{cls.TAG}>"))
         namespace = dict(self.names)
-        exec(compile("\n".join(self.lines), f"<xmlmodel {cls.__name__}>", "exec"), namespace)
+        exec(compile("\n".join(self.lines), f"<xmlmodel {cls.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["_write"]
 
 
@@ -500,7 +501,7 @@ class XmlObject:
         cache = cls.__dict__.get("_readers")
         if cache is None:
             cache = {}
-            setattr(cls, "_readers", cache)
+            cls._readers = cache
         read = cache.get(names)
         if read is None:
             unknown = [name for name in names if name not in cls._props]
@@ -636,5 +637,5 @@ class _ReaderSource:
         self.node(root, "el", 1, 1)
         self.emit(1, "return d" if returning is not None else "return None")
         namespace = dict(self.names)
-        exec(compile("\n".join(self.lines), f"<xmlmodel reader {self.cls.__name__}>", "exec"), namespace)
+        exec(compile("\n".join(self.lines), f"<xmlmodel reader {self.cls.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["_read"]

@@ -5,8 +5,20 @@ import itertools
 import uuid
 from pathlib import Path
 
-from domainxml import (BalloonSpec, CdromSpec, ConsoleSpec, ControllerSpec, DiskSpec, GraphicsSpec, NicSpec, RngSpec,
-                       SoundSpec, VideoSpec, VmSpec, WatchdogSpec)
+from domainxml import (
+    BalloonSpec,
+    CdromSpec,
+    ConsoleSpec,
+    ControllerSpec,
+    DiskSpec,
+    GraphicsSpec,
+    NicSpec,
+    RngSpec,
+    SoundSpec,
+    VideoSpec,
+    VmSpec,
+    WatchdogSpec,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 _NAMESPACE = uuid.UUID("0b1c6a52-5d1e-4b8e-9a57-3f1f2f0c7d10")

@@ -1,7 +1,7 @@
 """Hostile input: DTDs, entities, huge, deep and broken documents are refused with a clear DomainXmlError."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

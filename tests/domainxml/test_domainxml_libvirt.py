@@ -2,7 +2,7 @@
 schema validation on, reports it back, and every managed disk and NIC pairs by alias."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import libvirt
 import pytest

@@ -63,8 +63,8 @@ def test_legacy_domain_pairs_every_known_plugged_device_the_host_reports() -> No
     console = next(matched for matched in result.matched if matched.known.type == "console")
     assert console.address is None and "plugged" not in console.changes
     assert "c1d2e3f4-0003-4a5b-8c6d-7e8f9a0b1c03" not in {known.id for known in result.unplugged}  # VNC
-    assert result.warnings == ["interface b1c2d3e4-0002-4f5a-8b6c-7d8e9f0a1b02: reported MAC 00:1a:4a:16:01:5d "
-                               "differs from 00:1a:4a:16:01:5e"]
+    assert result.warnings == [("interface b1c2d3e4-0002-4f5a-8b6c-7d8e9f0a1b02: reported MAC 00:1a:4a:16:01:5d "
+                                "differs from 00:1a:4a:16:01:5e")]
 
 
 def test_started_domain_is_the_golden_reported_xml() -> None:

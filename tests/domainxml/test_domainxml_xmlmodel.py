@@ -6,8 +6,18 @@ from lxml import etree
 
 import domainxml as dx
 from domainxml import elements as el
-from domainxml.xmlmodel import (INT, YES_NO, Attr, AttrMap, Child, Children, Flag, Text, XmlObject,
-                                model_classes)
+from domainxml.xmlmodel import (
+    INT,
+    YES_NO,
+    Attr,
+    AttrMap,
+    Child,
+    Children,
+    Flag,
+    Text,
+    XmlObject,
+    model_classes,
+)
 
 
 @pytest.fixture
