@@ -293,8 +293,11 @@ def _start_controller(controller: etree._Element, allocator: _PciAllocator, coun
         else:
             name = f"{kind}{index}"
         _set_alias(controller, counters.claim(name))
-    if controller.find("address") is None and model not in ("none", "pci-root", "pcie-root") and (
-            kind in _VIRTIO_PCI_CONTROLLERS or kind == "usb"):
+    if controller.find("address") is not None or model in ("none", "pci-root", "pcie-root"):
+        return
+    if kind == "usb" and model == "piix3-uhci" and not allocator.q35:
+        _set_address(controller, pci_address(0, 0x01, 2))  # a function of the PIIX3 chip, like its IDE
+    elif kind in _VIRTIO_PCI_CONTROLLERS or kind == "usb":
         _set_address(controller, allocator.next())
 
 

@@ -62,8 +62,10 @@ def test_libvirt_adds_its_own_controllers_and_aliases() -> None:
         "devices/controller")}
     assert {("pci", "pcie-root", "pcie.0"), ("sata", None, "ide")} <= q35
     assert ("usb", "qemu-xhci", "usb") in q35  # the engine's USB controller, named by libvirt
-    i440fx = {(c.get("type"), c.find("alias").get("name")) for c in started(windows()).iterfind("devices/controller")}
-    assert {("pci", "pci.0"), ("ide", "ide"), ("usb", "usb")} <= i440fx
+    i440fx = {(c.get("type"), c.find("alias").get("name"), c.find("address").get("slot") + "." +
+               c.find("address").get("function") if c.find("address") is not None else None)
+              for c in started(windows()).iterfind("devices/controller")}
+    assert {("pci", "pci.0", None), ("ide", "ide", "0x01.0x1"), ("usb", "usb", "0x01.0x2")} <= i440fx
     bare = started(headless())  # no agent channels, only SPICE's: libvirt adds the virtio-serial controller
     assert [(c.get("type"), c.find("alias").get("name")) for c in bare.iterfind("devices/controller")] == [
         ("pci", "pcie.0"), ("sata", "ide"), ("usb", "usb"), ("virtio-serial", "virtio-serial0")]
