@@ -377,6 +377,9 @@ class _WriterSource:
     def open_and_close(self, node: _Node, indent: int, start: str, end: str) -> None:
         self.emit(indent, f"out.append({start})")
         self.attributes(node, indent)
+        if node.text is None and not node.children:  # attributes only: always an empty element
+            self.emit(indent, "out.append('/>')")
+            return
         mark = self.content(node, indent)
         self.emit(indent, f"if len(out) == {mark}:")
         self.emit(indent + 1, "out.append('/>')")
