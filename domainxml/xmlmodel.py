@@ -317,9 +317,7 @@ class _WriterSource:
         return " or ".join(tests) or "False"
 
     def attribute_expr(self, prop: Attr, value: str) -> str:
-        """Expression of the escaped attribute text (numbers and yes/no need no escaping)."""
-        if prop.conv is STR:
-            return f"_ea({value})"
+        """Expression of the escaped text of a converted (non-string) attribute; numbers need no escaping."""
         if prop.conv is INT:
             return f"str(int({value}))"
         return f"_ea({self.ref(prop.conv.dump, '_dump')}({value}))"
