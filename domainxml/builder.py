@@ -1,8 +1,10 @@
 """The run-VM Domain XML, as the engine writes it, from a :class:`~domainxml.spec.VmSpec`.
 
-Differences from the engine's own output are deliberate: the empty CD-ROM has a ``<source>``
-without ``file=""`` and no ``<seclabel>`` is put inside a disk's ``<source>``, so every document
-validates against libvirt's schema.
+Where the engine's output fails libvirt's schema, this one differs on purpose, so that every
+document validates: the empty CD-ROM has a ``<source>`` without ``file=""``; no ``<seclabel>``
+is put inside a disk's ``<source>``; a vNIC without a network has an empty bridge name (which
+VDSM turns into ``;vdsmdummy;``, a name the schema does not allow); a CPU flag without ``+`` or
+``-`` is written with ``policy="require"``, the policy libvirt gives it anyway.
 """
 from __future__ import annotations
 
@@ -29,7 +31,6 @@ from .spec import (
     WatchdogSpec,
 )
 
-MAX_MEMORY_SLOTS_DEFAULT = 16
 BOOT_MENU_TIMEOUT_MS = 30000
 GUEST_AGENT_CHANNELS = ("ovirt-guest-agent.0", "org.qemu.guest_agent.0")
 SPICE_AGENT_CHANNEL = "com.redhat.spice.0"

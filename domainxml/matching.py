@@ -219,7 +219,7 @@ def match(reported: Sequence[ReportedDevice], known: Iterable[KnownDevice], *,
             result.ignored.append(IgnoredDevice(device, f"unmanaged {device.type} {device.device} is ignored"))
 
     for device in known:
-        if id(device) in taken or not device.plugged and device.managed:
+        if id(device) in taken or (device.managed and not device.plugged):
             continue
         if device.type in NOT_REPORTED_TYPES:
             continue
