@@ -107,11 +107,12 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
 
     api = Api(app)
     from engine_api.openapi import register_components
+    from engine_api.routes.domainxml import blp as domain_xml_blueprint
     from engine_api.routes.families import family_blueprints
     from engine_api.routes.system import api_root, sso
 
     register_components(api.spec)
-    for blueprint in [api_root, sso, *family_blueprints()]:
+    for blueprint in [api_root, sso, *family_blueprints(), domain_xml_blueprint]:
         api.register_blueprint(blueprint)
 
     @app.before_request

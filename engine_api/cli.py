@@ -101,6 +101,66 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_vm(session, wanted: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import or_, select
+
+    from engine_api import models as m
+
+    found = session.scalars(select(m.Vm).where(or_(m.Vm.id == wanted, m.Vm.name == wanted))).first()
+    if found is None:
+        raise SystemExit(f"engine-emu: no VM with the id or name {wanted!r}")
+    return found
+
+
+def cmd_domainxml(args: argparse.Namespace) -> int:
+    import json
+
+    import domainxml
+
+    if args.action == "validate":
+        invalid = 0
+        try:
+            for name in args.files:
+                try:
+                    errors = domainxml.validation_errors(Path(name).read_bytes())
+                except (OSError, domainxml.DomainXmlError) as error:
+                    errors = [str(error)]
+                invalid += bool(errors)
+                print(f"{name}: {'invalid' if errors else 'valid'}")
+                for line in errors:
+                    print(f"  {line}")
+        except domainxml.SchemaNotInstalledError as error:
+            print(f"engine-emu: {error}", file=sys.stderr)
+            return 2
+        return 1 if invalid else 0
+
+    from engine_api.db import Database
+    from engine_api.services import domains, monitoring
+
+    db = Database(_config(args).database_url())
+    db.create_schema()
+    with db.transaction() as session:
+        vm = _find_vm(session, args.vm)
+        if args.action == "build":
+            spec = domains.vm_spec(session, vm)
+            spec.domain_type = args.domain_type
+            try:
+                sys.stdout.write(domainxml.build(spec) + "\n")
+            except domainxml.SpecError as error:
+                print(f"engine-emu: VM {vm.name}: {error}", file=sys.stderr)
+                return 1
+            return 0
+        try:
+            result = monitoring.match_only(session, vm, Path(args.file).read_bytes())
+        except (OSError, domainxml.DomainXmlError) as error:
+            print(f"engine-emu: {args.file}: {error}", file=sys.stderr)
+            return 1
+        session.rollback()
+    json.dump(result.to_dict(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="engine-emu", description="An emulator of the oVirt engine REST API v4")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
@@ -122,6 +182,23 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--database")
     seed_cmd.add_argument("--state-dir")
     seed_cmd.set_defaults(func=cmd_seed)
+
+    domain = commands.add_parser("domainxml", help="build, validate and match libvirt Domain XML")
+    actions = domain.add_subparsers(dest="action", required=True)
+    build = actions.add_parser("build", help="print the run-VM Domain XML of a VM of the database")
+    build.add_argument("--vm", required=True, help="the VM's name or id")
+    build.add_argument("--domain-type", default="kvm", choices=("kvm", "qemu", "test"),
+                       help="the domain type (test: for libvirt's test driver)")
+    validate = actions.add_parser("validate", help="validate Domain XML files against libvirt's RelaxNG schema")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    match = actions.add_parser("match", help="pair the devices of a reported Domain XML with a VM's devices "
+                                             "(prints the match result as JSON; changes nothing)")
+    match.add_argument("--vm", required=True, help="the VM's id or name")
+    match.add_argument("file", metavar="FILE")
+    for sub in (build, match):
+        sub.add_argument("--database", help="SQLAlchemy URL; default: the SQLite file in the state directory")
+        sub.add_argument("--state-dir")
+    domain.set_defaults(func=cmd_domainxml, database=None)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", help="file to write (default openapi/openapi.json; - for stdout)")

@@ -23,6 +23,8 @@ class Config:
     max_body_bytes: int = 10 * 1024 * 1024
     state_dir: Path = field(default_factory=default_state_dir)
     tick_interval: float = 0.1
+    monitor_interval: float = field(default_factory=lambda: float(_env("MONITOR_INTERVAL", "1") or 1))
+    """Seconds between device monitoring cycles (the engine polls its hosts every few seconds)."""
 
     def database_url(self) -> str:
         if self.database:

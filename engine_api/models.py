@@ -251,6 +251,7 @@ class Vm(Named, VmBase, Base):
     stop_reason: Mapped[Optional[str]] = mapped_column(Text)
     run_once: Mapped[bool] = mapped_column(Boolean, default=False)
     devices_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    """The devices hash of the Domain XML that device monitoring last applied."""
 
 
 class Disk(Base):
@@ -341,6 +342,24 @@ class VmDevice(Base):
     logical_name: Mapped[Optional[str]] = mapped_column(String(64))
     boot_order: Mapped[int] = mapped_column(Integer, default=0)
     spec_params: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
+class VmDomain(Base):
+    """A running VM's libvirt domain as its (simulated) host reports it.
+
+    This is the host's side: the Domain XML libvirt would answer ``dumpxmls`` with and the
+    devices hash reported with the VM's statistics. Device monitoring compares that hash with
+    :attr:`Vm.devices_hash` to find the VMs whose XML it has to read.
+    """
+
+    __tablename__ = "vm_domains"
+
+    vm_id: Mapped[str] = mapped_column(ForeignKey("vms.id", ondelete="CASCADE"), primary_key=True)
+    host_id: Mapped[Optional[str]] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"))
+    domain_id: Mapped[int] = mapped_column(Integer, default=1)
+    xml: Mapped[str] = mapped_column(Text)
+    devices_hash: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Event(Base):

@@ -4,28 +4,35 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from typing import Any, Optional
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from engine_api.services import transitions
+from engine_api.services import monitoring, transitions
 
 log = logging.getLogger(__name__)
 
 
 class Ticker(threading.Thread):
-    """Applies due transitions every ``interval`` seconds: one thread for the whole engine."""
+    """The engine's one background thread: applies due transitions every ``interval`` seconds
+    and runs a device monitoring cycle every ``monitor_interval`` seconds."""
 
-    def __init__(self, app: Flask, interval: float) -> None:
+    def __init__(self, app: Flask, interval: float, monitor_interval: float) -> None:
         super().__init__(name="engine-emu-ticker", daemon=True)
         self.engine = app.extensions["engine_emu"]
         self.interval = interval
+        self.monitor_interval = monitor_interval
         self._stop = threading.Event()
 
     def run(self) -> None:
+        next_cycle = time.monotonic()
         while not self._stop.wait(self.interval):
             self.tick()
+            if time.monotonic() >= next_cycle:
+                self.monitor()
+                next_cycle = time.monotonic() + self.monitor_interval
 
     def tick(self) -> int:
         try:
@@ -34,6 +41,15 @@ class Ticker(threading.Thread):
         except Exception:  # the ticker must outlive one bad transition
             log.exception("applying due transitions failed")
             return 0
+
+    def monitor(self) -> list[str]:
+        """One device monitoring cycle; the ids of the VMs whose Domain XML it read."""
+        try:
+            with self.engine.db.transaction() as session:
+                return monitoring.run_cycle(session, self.engine.settings)
+        except Exception:
+            log.exception("device monitoring failed")
+            return []
 
     def stop(self) -> None:
         self._stop.set()
@@ -54,7 +70,8 @@ class EngineServer:
         self.app = app
         self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_Handler,
                                                   ssl_context=ssl_context)
-        self.ticker = Ticker(app, app.extensions["engine_emu"].config.tick_interval)
+        config = app.extensions["engine_emu"].config
+        self.ticker = Ticker(app, config.tick_interval, config.monitor_interval)
         self._thread: Optional[threading.Thread] = None
 
     @property

@@ -67,8 +67,8 @@ def negotiated_codec() -> Codec:
     return codec_for_accept(request.headers.get("Accept"))
 
 
-def decode_body() -> tuple[Optional[str], Any]:
-    """The request body as ``(root tag, data)``; an empty body is an empty object."""
+def raw_body() -> bytes:
+    """The request body as sent, refused when it is over the size limit."""
     limit = state().config.max_body_bytes
     length = request.content_length
     if length is not None and length > limit:
@@ -76,6 +76,12 @@ def decode_body() -> tuple[Optional[str], Any]:
     body = request.stream.read(limit + 1)
     if len(body) > limit:
         raise BadRequest(f"The request body exceeds the limit of {limit} bytes")
+    return body
+
+
+def decode_body() -> tuple[Optional[str], Any]:
+    """The request body as ``(root tag, data)``; an empty body is an empty object."""
+    body = raw_body()
     if not body.strip():
         return None, {}
     codec = codec_for_content_type(request.headers.get("Content-Type"), body)
@@ -105,7 +111,10 @@ def respond(result: Any, codec: Optional[Codec] = None) -> Response:
 
 
 def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Response:
-    """Run one service function in one transaction and render what it returns."""
+    """Run one service function in one transaction and render what it returns.
+
+    With ``body`` the decoded request body is the service's last argument.
+    """
     engine = state()
     params = request_params()
     codec = negotiated_codec()

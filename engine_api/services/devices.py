@@ -1,20 +1,19 @@
 """The VM device table: what the engine knows of each VM's devices."""
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from engine_api import models as m
 from engine_api.services.context import RequestContext
 
-#: Devices every new VM gets, as (type, device, spec params).
+#: Devices every new VM gets, as (type, device, spec params). Channels are not among them: the
+#: run-VM XML always has the guest agent channels, and monitoring records them as unmanaged.
 DEFAULT_DEVICES: tuple[tuple[str, str, dict[str, object]], ...] = (
     ("video", "qxl", {"vram": "8192", "heads": "1", "ram": "65536", "vgamem": "16384"}),
     ("graphics", "vnc", {}),
     ("balloon", "memballoon", {"model": "virtio"}),
     ("rng", "virtio", {"source": "urandom"}),
     ("console", "console", {"consoleType": "serial"}),
-    ("channel", "unix", {"name": "ovirt-guest-agent.0"}),
-    ("channel", "unix", {"name": "org.qemu.guest_agent.0"}),
     ("controller", "virtio-serial", {}),
     ("controller", "virtio-scsi", {}),
     ("controller", "usb", {"model": "qemu-xhci", "index": "0"}),
@@ -46,3 +45,12 @@ def add_nic_device(ctx: RequestContext, nic: m.Nic) -> None:
 
 def remove_device(ctx: RequestContext, vm_id: str, device_id: str) -> None:
     ctx.session.execute(delete(m.VmDevice).where(m.VmDevice.vm_id == vm_id, m.VmDevice.id == device_id))
+
+
+def set_plugged(ctx: RequestContext, vm_id: str, device_id: str, plugged: bool) -> None:
+    """Plug or unplug a managed device; an unplugged device gives up its address."""
+    values: dict[str, object] = {"plugged": plugged}
+    if not plugged:
+        values["address"] = None
+    ctx.session.execute(update(m.VmDevice).where(m.VmDevice.vm_id == vm_id, m.VmDevice.id == device_id)
+                        .values(**values).execution_options(synchronize_session="fetch"))

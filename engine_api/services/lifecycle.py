@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from engine_api import models as m
 from engine_api.faults import Conflict, cannot
-from engine_api.services import events, jobs, transitions
+from engine_api.services import domains, events, jobs, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_ref
 from engine_api.types.fields import RefSpec, href_of
@@ -96,7 +96,8 @@ def refused(action: str, vm: m.Vm) -> Conflict:
 
 # -- shared pieces --------------------------------------------------------------------------
 
-def _user(ctx: RequestContext) -> str:
+def acting_user(ctx: RequestContext) -> str:
+    """The acting user as events name it: ``admin@internal-authz``."""
     name = ctx.user.user_name if ctx.user is not None else ctx.settings.admin_user
     return f"{name}-authz"
 
@@ -140,8 +141,9 @@ def _answer(job: Optional[m.Job]) -> dict[str, Any]:
     return {"job": {"href": href_of("jobs", job.id), "id": job.id}} if job is not None else {}
 
 
-def _locked(ctx: RequestContext, vm: m.Vm) -> m.Vm:
-    """The VM re-read under its row lock (the ticker takes the same lock before a step)."""
+def lock_vm(ctx: RequestContext, vm: m.Vm) -> m.Vm:
+    """The VM re-read under its row lock: the lock the ticker takes before a step, and device
+    monitoring before it reads the VM's Domain XML."""
     ctx.session.refresh(vm, with_for_update=True)
     return vm
 
@@ -215,7 +217,7 @@ def _check_disks(ctx: RequestContext, vm: m.Vm, action: str) -> None:
 # -- actions --------------------------------------------------------------------------------
 
 def start_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status == "paused":
         return _resume(ctx, vm)
     if vm.status not in ("down", "suspended"):
@@ -224,11 +226,12 @@ def start_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
         raise cannot("run VM", "VM is running")
     _check_disks(ctx, vm, "run VM")
     host = place(ctx, vm, "run VM", _hosts_asked_for(ctx, vm, params))
+    domains.launch(ctx.session, vm, host.id)
     job = _begin(ctx, vm, f"Launching VM {vm.name}")
     resuming = vm.status == "suspended"
     vm.host_id = host.id
     vm.stop_reason = None
-    _event(ctx, USER_STARTED_VM, f"VM {vm.name} was started by {_user(ctx)} (Host: {host.name}).", vm)
+    _event(ctx, USER_STARTED_VM, f"VM {vm.name} was started by {acting_user(ctx)} (Host: {host.name}).", vm)
     if resuming:
         vm.status = "restoring_state"
         _next(ctx, vm, "restored", job)
@@ -241,7 +244,7 @@ def start_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
 def _resume(ctx: RequestContext, vm: m.Vm) -> dict[str, Any]:
     job = _begin(ctx, vm, f"Resuming VM {vm.name}")
     vm.status = "up"
-    _event(ctx, USER_RESUME_VM, f"VM {vm.name} was resumed by {_user(ctx)} "
+    _event(ctx, USER_RESUME_VM, f"VM {vm.name} was resumed by {acting_user(ctx)} "
                                 f"(Host: {_host_name(ctx, vm.host_id)}).", vm)
     jobs.end_job(ctx, job.id)
     return _answer(job)
@@ -250,6 +253,7 @@ def _resume(ctx: RequestContext, vm: m.Vm) -> dict[str, Any]:
 def _set_down(ctx: RequestContext, vm: m.Vm, exit_message: str, reason: Optional[str],
               payload: Optional[dict[str, Any]] = None) -> None:
     host_id = vm.host_id
+    domains.destroy(ctx.session, vm)
     vm.status = "down"
     vm.host_id = None
     vm.stop_time = ctx.now
@@ -262,17 +266,17 @@ def _reason(params: dict[str, Any]) -> str:
 
 
 def stop_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status not in RUNNING_STATES | {"suspended"} or vm.status in ("saving_state", "restoring_state"):
         raise refused("stop VM", vm)
     job = _begin(ctx, vm, f"Stopping VM {vm.name}")
     if vm.status == "suspended":
-        _event(ctx, USER_STOP_SUSPENDED_VM, f"Suspended VM {vm.name} stopped by {_user(ctx)}{_reason(params)}.", vm)
+        _event(ctx, USER_STOP_SUSPENDED_VM, f"Suspended VM {vm.name} stopped by {acting_user(ctx)}{_reason(params)}.", vm)
         vm.status = "down"
         vm.stop_time = ctx.now
         vm.stop_reason = params.get("reason")
     else:
-        _event(ctx, USER_STOP_VM, f"VM {vm.name} powered off by {_user(ctx)} "
+        _event(ctx, USER_STOP_VM, f"VM {vm.name} powered off by {acting_user(ctx)} "
                                   f"(Host: {_host_name(ctx, vm.host_id)}){_reason(params)}.", vm)
         _set_down(ctx, vm, "Admin shut down from the engine", params.get("reason"))
     jobs.end_job(ctx, job.id)
@@ -280,13 +284,13 @@ def stop_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, 
 
 
 def shutdown_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status == "suspended":
         return stop_vm(ctx, vm, params)
     if vm.status not in ("up", "powering_up", "reboot_in_progress", "paused"):
         raise refused("shut-down VM", vm)
     job = _begin(ctx, vm, f"Shutting down VM {vm.name}")
-    _event(ctx, USER_INITIATED_SHUTDOWN_VM, f"VM shutdown initiated by {_user(ctx)} on VM {vm.name} "
+    _event(ctx, USER_INITIATED_SHUTDOWN_VM, f"VM shutdown initiated by {acting_user(ctx)} on VM {vm.name} "
                                             f"(Host: {_host_name(ctx, vm.host_id)}){_reason(params)}.", vm)
     vm.status = "powering_down"
     _next(ctx, vm, "powered_down", job, reason=params.get("reason"))
@@ -294,11 +298,11 @@ def shutdown_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[s
 
 
 def suspend_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status != "up":
         raise refused("hibernate VM", vm)
     job = _begin(ctx, vm, f"Suspending VM {vm.name}")
-    _event(ctx, USER_SUSPEND_VM, f"Suspending VM {vm.name} was initiated by User {_user(ctx)} "
+    _event(ctx, USER_SUSPEND_VM, f"Suspending VM {vm.name} was initiated by User {acting_user(ctx)} "
                                  f"(Host: {_host_name(ctx, vm.host_id)}).", vm)
     vm.status = "saving_state"
     _next(ctx, vm, "saved", job)
@@ -306,22 +310,22 @@ def suspend_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[st
 
 
 def reboot_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status not in ("up", "powering_up"):
         raise refused("reboot VM", vm)
     job = _begin(ctx, vm, f"Rebooting VM {vm.name}")
-    _event(ctx, USER_REBOOT_VM, f"User {_user(ctx)} initiated reboot of VM {vm.name}.", vm)
+    _event(ctx, USER_REBOOT_VM, f"User {acting_user(ctx)} initiated reboot of VM {vm.name}.", vm)
     vm.status = "reboot_in_progress"
     _next(ctx, vm, "rebooted", job)
     return _answer(job)
 
 
 def reset_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status not in ("up", "powering_up", "reboot_in_progress", "paused"):
         raise refused("reset VM", vm)
     job = _begin(ctx, vm, f"Resetting VM {vm.name}")
-    _event(ctx, USER_RESET_VM, f"User {_user(ctx)} initiated reset of VM {vm.name}.", vm)
+    _event(ctx, USER_RESET_VM, f"User {acting_user(ctx)} initiated reset of VM {vm.name}.", vm)
     vm.status = "up"
     vm.start_time = ctx.now
     jobs.end_job(ctx, job.id)
@@ -329,7 +333,7 @@ def reset_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
 
 
 def migrate_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status != "up":
         raise refused("migrate VM", vm)
     spec: Optional[RefSpec] = params.get("host")
@@ -338,14 +342,14 @@ def migrate_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[st
     source = _host_name(ctx, vm.host_id)
     job = _begin(ctx, vm, f"Migrating VM {vm.name} to Host {target.name}")
     _event(ctx, VM_MIGRATION_START, f"Migration started (VM: {vm.name}, Source: {source}, Destination: "
-                                    f"{target.name}, User: {_user(ctx)}).{_reason(params)}", vm)
+                                    f"{target.name}, User: {acting_user(ctx)}).{_reason(params)}", vm)
     vm.status = "migrating"
     _next(ctx, vm, "migrated", job, destination=target.id, started=ctx.now.isoformat())
     return _answer(job)
 
 
 def cancel_migration(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    vm = _locked(ctx, vm)
+    vm = lock_vm(ctx, vm)
     if vm.status != "migrating":
         raise cannot("cancel migration of VM", "VM is not being migrated")
     job = _begin(ctx, vm, f"Cancelling migration of VM {vm.name}")
@@ -393,6 +397,7 @@ def _powered_down(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id
 def _saved(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id: Optional[str]) -> None:
     vm.status = "suspended"
     host_id = vm.host_id
+    domains.destroy(ctx.session, vm)
     vm.host_id = None
     _event(ctx, USER_SUSPEND_VM_FINISH_SUCCESS, f"Suspending VM {vm.name} has been completed.", vm, payload,
            host_id=host_id)
@@ -412,6 +417,7 @@ def _migrated(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id: Op
         jobs.end_job(ctx, job_id, "failed")
         return
     vm.host_id = destination.id
+    domains.move(ctx.session, vm, destination.id)
     vm.status = "up"
     seconds = 0.0
     if payload.get("started"):

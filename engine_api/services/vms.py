@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import BadRequest, cannot
-from engine_api.services import devices, events, jobs, lifecycle, transitions
+from engine_api.services import devices, domains, events, jobs, lifecycle, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
-from engine_api.services.lifecycle import RUNNING_STATES
+from engine_api.services.lifecycle import RUNNING_STATES, acting_user
 from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import REGISTRY, CollectionDef
@@ -250,6 +250,13 @@ def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, A
             events.record_event(ctx, 2021, f"The disk '{disk.name}' was successfully added.",
                                 storage_domain_id=disk.storage_domain_id,
                                 correlation_id=payload.get("correlation_id"))
+        for attachment in ctx.session.scalars(select(m.DiskAttachment).where(
+                m.DiskAttachment.disk_id == disk.id, m.DiskAttachment.active.is_(True),
+                m.DiskAttachment.vm_id.is_not(None))):
+            vm = ctx.session.get(m.Vm, attachment.vm_id)
+            if vm is not None and vm.status in domains.HOTPLUG_STATES:
+                devices.set_plugged(ctx, vm.id, disk.id, True)
+                _plug_disk(ctx, vm, disk, True)
     jobs.end_job(ctx, payload.get("job_id"))
 
 
@@ -305,6 +312,11 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
     ctx.session.add(attachment)
     ctx.session.flush()
     devices.add_disk_device(ctx, vm.id, attachment)
+    if attachment.active and domains.needs_hotplug(vm):
+        if disk.status == "ok":
+            _plug_disk(ctx, vm, disk, True)
+        else:  # plugged when its creation ends
+            devices.set_plugged(ctx, vm.id, disk.id, False)
     if not isinstance(disk_value, dict):
         events.record_event(ctx, 2016, f"Disk {disk.name} was successfully attached to VM {vm.name} by "
                             f"{ctx.settings.admin_user}-authz.", vm_id=vm.id, cluster_id=vm.cluster_id)
@@ -321,9 +333,31 @@ def update_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, da
                 if key == "provisioned_size" and disk_value[key] < disk.provisioned_size:
                     raise cannot("extend Virtual Disk", "New disk size must be larger than the current disk size")
                 setattr(disk, key, disk_value[key])
+    active = data.pop("active", None)
     for key, value in data.items():
         setattr(attachment, key, value)
+    if active is not None and active != attachment.active:
+        attachment.active = active
+        vm = ctx.session.get(m.Vm, attachment.vm_id) if attachment.vm_id else None
+        if vm is not None:
+            disk = ctx.session.get(m.Disk, attachment.disk_id)
+            assert disk is not None
+            devices.set_plugged(ctx, vm.id, disk.id, active)
+            if domains.needs_hotplug(vm) and disk.status == "ok":
+                _plug_disk(ctx, vm, disk, active)
     return attachment
+
+
+def _plug_disk(ctx: RequestContext, vm: m.Vm, disk: m.Disk, plugged: bool) -> None:
+    """Hot-plug or hot-unplug a disk of a running VM (its device row already says which)."""
+    lifecycle.lock_vm(ctx, vm)
+    if plugged:
+        domains.plug_disk(ctx.session, vm, disk.id)
+    else:
+        domains.unplug_disk(ctx.session, vm, disk.id)
+    events.record_event(ctx, 2000 if plugged else 2002, f"VM {vm.name} disk {disk.name} was "
+                        f"{'plugged' if plugged else 'unplugged'} by {acting_user(ctx)}.",
+                        vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
 
 
 def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, parent_id: Optional[str] = None) -> None:
@@ -360,6 +394,9 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
     ctx.session.add(nic)
     ctx.session.flush()
     devices.add_nic_device(ctx, nic)
+    if nic.plugged and domains.needs_hotplug(vm):
+        lifecycle.lock_vm(ctx, vm)
+        domains.plug_nic(ctx.session, vm, nic.id)
     events.record_event(ctx, 932, f"Interface {nic.name} ({nic.interface}) was added to VM {vm.name}.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
     return nic
@@ -369,9 +406,30 @@ def update_vm_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Ni
     if data.get("mac"):
         vm = ctx.session.get(m.Vm, nic.vm_id)
         data["mac"] = check_mac(ctx, data["mac"], vm.cluster_id if vm else None, exclude_nic=nic.id)
+    plugged = data.pop("plugged", None)
     for key, value in data.items():
         setattr(nic, key, value)
+    if plugged is not None and plugged != nic.plugged:
+        nic.plugged = plugged
+        vm = ctx.session.get(m.Vm, nic.vm_id) if nic.vm_id else None
+        if vm is not None:
+            devices.set_plugged(ctx, vm.id, nic.id, plugged)
+            if domains.needs_hotplug(vm):
+                _plug_nic(ctx, vm, nic, plugged)
     return nic
+
+
+def _plug_nic(ctx: RequestContext, vm: m.Vm, nic: m.Nic, plugged: bool) -> None:
+    """Hot-plug or hot-unplug a vNIC of a running VM (its device row already says which)."""
+    lifecycle.lock_vm(ctx, vm)
+    if plugged:
+        domains.plug_nic(ctx.session, vm, nic.id)
+    else:
+        domains.unplug_nic(ctx.session, vm, nic.id)
+    verb = "plugged to" if plugged else "unplugged from"
+    events.record_event(ctx, 1012 if plugged else 1013, f"Network Interface {nic.name} ({nic.interface}) was "
+                        f"{verb} VM {vm.name}. (User: {acting_user(ctx)})",
+                        vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
 
 
 def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = None) -> None:

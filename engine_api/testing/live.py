@@ -22,7 +22,7 @@ class LiveEngine:
         state = state_dir or Path(self._scratch.name)
         self.config = Config(database=database or f"sqlite:///{state / 'engine.sqlite'}",
                              admin_password=admin_password, transition_delay=transition_delay,
-                             state_dir=state, tick_interval=0.02)
+                             state_dir=state, tick_interval=0.02, monitor_interval=0.05)
         self.app = create_app(self.config)
         self.engine = self.app.extensions["engine_emu"]
         self.server = EngineServer(self.app, "127.0.0.1", 0)

@@ -1,0 +1,274 @@
+"""Device monitoring: what the engine learns from the Domain XML its hosts report.
+
+A cycle asks which running VMs report a devices hash other than the one it applied last (one
+query), reads the Domain XML of those VMs only, pairs the reported devices with the VM device
+table by the engine's rules (:func:`domainxml.match`) and writes what changed: addresses,
+aliases and guest names of matched devices, unmanaged devices libvirt added (controllers,
+channels…), managed devices the host no longer reports (unplugged, their address cleared, the
+NIC or disk attachment with them) and unmanaged devices that went away.
+
+Each VM is handled under its row lock, the lock hot-plug and hot-unplug take too, and its
+Domain XML is read after that lock is held: a report that is older than a hot-plug can never
+unplug the device that was just plugged.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import domainxml as dx
+from engine_api import models as m
+from engine_api.faults import BadRequest, NotFound, cannot
+from engine_api.services import domains, events
+from engine_api.services.context import RequestContext
+from engine_api.services.results import RawResult, WireResult
+
+log = logging.getLogger(__name__)
+
+#: VMs a cycle reads at most; the rest wait for the next cycle.
+CYCLE_LIMIT = 500
+
+# Audit log codes (the engine's AuditLogType).
+NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS = 1012
+NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS = 1013
+USER_HOTPLUG_DISK = 2000
+USER_HOTUNPLUG_DISK = 2002
+
+
+@dataclass
+class Applied:
+    """A match result and what it did to the database."""
+
+    result: dx.MatchResult
+    devices_hash: str
+    added_ids: list[str] = field(default_factory=list)
+
+    def wire(self) -> dict[str, Any]:
+        """The ``<domain_match>`` document: oVirt's wire shape, lists wrapped in their plural."""
+        data = self.result.to_dict()
+        for entry, device_id in zip(data["added"], self.added_ids):
+            entry["id"] = device_id
+        wrapped: dict[str, Any] = {"devices_hash": self.devices_hash}
+        for key in ("matched", "added", "unplugged", "removed", "ignored", "kept"):
+            entries = [_wire_entry(entry) for entry in data[key]]
+            wrapped[key] = {"device": entries} if entries else None
+        wrapped["warnings"] = {"warning": data["warnings"]} if data["warnings"] else None
+        return wrapped
+
+
+def _wire_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    out = dict(entry)
+    if "changes" in out:
+        out["changes"] = {"change": out["changes"]} if out["changes"] else None
+    if "params" in out:
+        out["params"] = {key: value for key, value in out["params"].items() if not isinstance(value, dict)} or None
+    return out
+
+
+# -- one VM ------------------------------------------------------------------------------------
+
+def _known(row: m.VmDevice, macs: dict[str, str]) -> dx.KnownDevice:
+    params: dict[str, Any] = {}
+    spec = row.spec_params or {}
+    if row.type == "controller":
+        if spec.get("index") not in (None, ""):
+            params["index"] = int(spec["index"])
+        if spec.get("model"):
+            params["model"] = spec["model"]
+    return dx.KnownDevice(id=row.id, type=row.type, device=row.device, alias=row.alias, address=row.address or None,
+                          managed=row.managed, plugged=row.plugged, logical_name=row.logical_name,
+                          mac=macs.get(row.id), params=params)
+
+
+@dataclass
+class Pairing:
+    """A VM's reported devices paired with its device rows, before anything is written."""
+
+    result: dx.MatchResult
+    row_of: dict[int, m.VmDevice]
+    nics: dict[str, m.Nic]
+    attachments: dict[str, m.DiskAttachment]
+
+
+def pair(session: Session, vm: m.Vm, reported: dx.ReportedDomain, rows: Sequence[m.VmDevice]) -> Pairing:
+    """Pair the devices a host reports with the VM's device ``rows`` by the engine's rules."""
+    nics = {nic.id: nic for nic in session.scalars(select(m.Nic).where(m.Nic.vm_id == vm.id))}
+    attachments = {attachment.disk_id: attachment for attachment in session.scalars(
+        select(m.DiskAttachment).where(m.DiskAttachment.vm_id == vm.id))}
+    macs = {nic_id: (nic.mac or "").lower() for nic_id, nic in nics.items()}
+    known = [_known(row, macs) for row in rows]
+    result = dx.match(reported.devices, known)
+    return Pairing(result, {id(device): row for device, row in zip(known, rows)}, nics, attachments)
+
+
+def match_only(session: Session, vm: m.Vm, xml: str | bytes) -> dx.MatchResult:
+    """What monitoring would do with ``xml`` as the VM's report, without doing it."""
+    return pair(session, vm, dx.parse(xml), _rows(session, vm.id)).result
+
+
+def apply_report(ctx: RequestContext, vm: m.Vm, reported: dx.ReportedDomain, devices_hash: str,
+                 rows: Sequence[m.VmDevice]) -> Applied:
+    """Pair the devices a host reports with the VM's device ``rows`` and write the outcome."""
+    session = ctx.session
+    pairing = pair(session, vm, reported, rows)
+    result, row_of, nics, attachments = pairing.result, pairing.row_of, pairing.nics, pairing.attachments
+    applied = Applied(result, devices_hash)
+
+    for matched in result.matched:
+        row = row_of[id(matched.known)]
+        changes = matched.changes
+        if not changes:
+            continue
+        row.plugged = True
+        row.address = matched.address
+        row.alias = matched.alias
+        row.logical_name = matched.logical_name
+        attachment = attachments.get(row.id) if row.type == "disk" else None
+        if attachment is not None:
+            attachment.logical_name = matched.logical_name
+        if "plugged" in changes:
+            _plugged_by_host(ctx, vm, row, nics.get(row.id), attachment, True)
+    for device in result.added:
+        added = m.VmDevice(vm_id=vm.id, type=device.type, device=device.device, alias=device.alias,
+                           address=dict(device.address) if device.address else None, managed=False, plugged=True,
+                           logical_name=device.logical_name, spec_params=dict(device.params) or None)
+        session.add(added)
+        session.flush()
+        applied.added_ids.append(added.id)
+    for device in result.unplugged:
+        row = row_of[id(device)]
+        row.plugged = False
+        row.address = None
+        _plugged_by_host(ctx, vm, row, nics.get(row.id), attachments.get(row.id), False)
+    for device in result.removed:
+        session.delete(row_of[id(device)])
+    for ignored in result.ignored:
+        log.debug("VM %s: reported %s %s ignored: %s", vm.name, ignored.reported.type, ignored.reported.device,
+                    ignored.reason)
+    for warning in result.warnings:
+        log.warning("VM %s: %s", vm.name, warning)
+    vm.devices_hash = devices_hash
+    return applied
+
+
+def _plugged_by_host(ctx: RequestContext, vm: m.Vm, row: m.VmDevice, nic: Optional[m.Nic],
+                     attachment: Optional[m.DiskAttachment], plugged: bool) -> None:
+    """A NIC or disk the host plugged or unplugged by itself: the entity follows, an event says so."""
+    host = ctx.session.get(m.Host, vm.host_id) if vm.host_id else None
+    by = f"reported by Host {host.name}" if host is not None else "reported by its host"
+    if nic is not None:
+        nic.plugged = plugged
+        code = NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS if plugged else NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS
+        verb = "plugged to" if plugged else "unplugged from"
+        events.record_event(ctx, code, f"Network Interface {nic.name} ({nic.interface}) was {verb} VM {vm.name} "
+                                       f"({by}).", severity="normal" if plugged else "warning",
+                            vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+    elif attachment is not None:
+        attachment.active = plugged
+        disk = ctx.session.get(m.Disk, attachment.disk_id)
+        code = USER_HOTPLUG_DISK if plugged else USER_HOTUNPLUG_DISK
+        events.record_event(ctx, code, f"VM {vm.name} disk {disk.name if disk else row.id} was "
+                                       f"{'plugged' if plugged else 'unplugged'} ({by}).",
+                            severity="normal" if plugged else "warning",
+                            vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+
+
+def _lock(session: Session, vm_id: str) -> Optional[m.Vm]:
+    return session.scalars(select(m.Vm).where(m.Vm.id == vm_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+
+
+def _domain(session: Session, vm_id: str) -> Optional[m.VmDomain]:
+    return session.scalars(select(m.VmDomain).where(m.VmDomain.vm_id == vm_id)
+                           .execution_options(populate_existing=True)).first()
+
+
+def _rows(session: Session, vm_id: str) -> list[m.VmDevice]:
+    return list(session.scalars(select(m.VmDevice).where(m.VmDevice.vm_id == vm_id)
+                                .order_by(m.VmDevice.type, m.VmDevice.id)
+                                .execution_options(populate_existing=True)))
+
+
+# -- the cycle ---------------------------------------------------------------------------------
+
+def changed_vms(session: Session, limit: int = CYCLE_LIMIT) -> list[str]:
+    """The VMs whose reported devices hash differs from the one monitoring applied last."""
+    return list(session.scalars(
+        select(m.VmDomain.vm_id).join(m.Vm, m.Vm.id == m.VmDomain.vm_id)
+        .where(m.Vm.devices_hash.is_distinct_from(m.VmDomain.devices_hash))
+        .order_by(m.VmDomain.reported_at, m.VmDomain.vm_id).limit(limit)
+    ))
+
+
+def run_cycle(session: Session, settings: Any, limit: int = CYCLE_LIMIT) -> list[str]:
+    """One monitoring cycle; returns the ids of the VMs whose Domain XML it read."""
+    vm_ids = changed_vms(session, limit)
+    if not vm_ids:
+        return []
+    ctx = RequestContext(session=session, settings=settings)
+    read = []
+    for vm_id in vm_ids:
+        vm = _lock(session, vm_id)
+        domain = _domain(session, vm_id)
+        if vm is None or domain is None or vm.devices_hash == domain.devices_hash:
+            continue
+        try:
+            with session.begin_nested():
+                apply_report(ctx, vm, dx.parse(domain.xml), domain.devices_hash, _rows(session, vm_id))
+        except dx.DomainXmlError as error:
+            log.error("VM %s: the reported Domain XML cannot be read: %s", vm.name, error)
+            vm.devices_hash = domain.devices_hash
+        except Exception:  # one VM's report must not stop the monitoring of the others
+            log.exception("VM %s: applying the reported Domain XML failed", vm.name)
+            vm.devices_hash = domain.devices_hash
+        read.append(vm_id)
+    return read
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+def _vm(ctx: RequestContext, vm_id: str) -> m.Vm:
+    vm = ctx.session.get(m.Vm, vm_id)
+    if vm is None:
+        raise NotFound(f"Resource VM with id '{vm_id}' was not found")
+    return vm
+
+
+def domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
+    """``GET /vms/{id}/domainxml``: the run-VM Domain XML of the VM as it is now."""
+    return RawResult(domains.run_xml(ctx.session, _vm(ctx, vm_id)).encode(), "application/xml")
+
+
+def reported_domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
+    """``GET /vms/{id}/reporteddomainxml``: the Domain XML the VM's host reports last."""
+    vm = _vm(ctx, vm_id)
+    domain = domains.host_domain(ctx.session, vm)
+    if domain is None:
+        raise cannot("get the reported Domain XML", "VM is not running")
+    return RawResult(domain.xml.encode(), "application/xml")
+
+
+def report_domain_xml(ctx: RequestContext, vm_id: str, body: bytes) -> WireResult:
+    """``PUT /vms/{id}/reporteddomainxml``: take a Domain XML as the host's report and monitor it now."""
+    vm = _lock(ctx.session, vm_id)
+    if vm is None:
+        raise NotFound(f"Resource VM with id '{vm_id}' was not found")
+    if vm.status not in domains.DOMAIN_STATES or vm.host_id is None:
+        raise cannot("accept a reported Domain XML", "VM is not running")
+    try:
+        root = dx.parse_xml(body, what="Domain XML")
+        reported = dx.parse(root)
+        devices_hash = dx.devices_hash(root)
+    except dx.DomainXmlError as error:
+        raise BadRequest(f"Invalid Domain XML: {error}") from None
+    if reported.uuid and reported.uuid.lower() != vm.id.lower():
+        raise BadRequest(f"The Domain XML describes domain {reported.uuid}, not VM {vm.id}")
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    domain = domains.replace_report(ctx.session, vm, text, devices_hash)
+    applied = apply_report(ctx, vm, reported, domain.devices_hash, _rows(ctx.session, vm.id))
+    return WireResult("domain_match", applied.wire())
