@@ -104,10 +104,10 @@ def vm_specs(session: Session, vms: Sequence[m.Vm]) -> dict[str, dx.VmSpec]:
     cluster_ids = {vm.cluster_id for vm in vms}
     clusters = {cluster.id: cluster for cluster in session.scalars(
         select(m.Cluster).where(m.Cluster.id.in_(cluster_ids)))} if cluster_ids else {}
-    display = dict(session.execute(
+    display = {cluster_id: name for cluster_id, name in session.execute(
         select(m.ClusterNetwork.cluster_id, m.Network.name).join(m.Network, m.Network.id == m.ClusterNetwork.network_id)
-        .where(m.ClusterNetwork.cluster_id.in_(cluster_ids), m.ClusterNetwork.display.is_(True))
-    ).tuples().all()) if cluster_ids else {}
+        .where(m.ClusterNetwork.cluster_id.in_(cluster_ids), m.ClusterNetwork.display.is_(True)))} \
+        if cluster_ids else {}
     domain_ids = {disk.storage_domain_id for vm_rows in rows.values() for _, disk in vm_rows.attachments}
     domain_ids.discard(None)
     storage = {domain.id: domain for domain in session.scalars(
@@ -273,12 +273,17 @@ def move(session: Session, vm: m.Vm, host_id: str) -> None:
 
 def host_domain(session: Session, vm: m.Vm) -> Optional[m.VmDomain]:
     """The domain the VM's host runs for it; ``None`` when the VM does not run."""
+    return _domain_of(session, vm)[0]
+
+
+def _domain_of(session: Session, vm: m.Vm) -> tuple[Optional[m.VmDomain], bool]:
+    """The VM's domain, and whether it was started just now from the VM as the database has it."""
     if vm.status not in DOMAIN_STATES or vm.host_id is None:
-        return None
+        return None, False
     domain = session.get(m.VmDomain, vm.id)
     if domain is None:
-        domain = launch(session, vm, vm.host_id)
-    return domain
+        return launch(session, vm, vm.host_id), True
+    return domain, False
 
 
 def _report(domain: m.VmDomain, xml: str) -> None:
@@ -311,9 +316,13 @@ def needs_hotplug(vm: Optional[m.Vm]) -> bool:
 
 
 def _send(session: Session, vm: m.Vm, apply: Callable[[str, str], str], message: str, action: str) -> None:
-    """Hand a hot-plug or hot-unplug message to the VM's host."""
-    domain = host_domain(session, vm)
-    if domain is None:
+    """Hand a hot-plug or hot-unplug message to the VM's host.
+
+    A domain started just now was built from the device rows as they are after the change, so
+    there is nothing left to send to it.
+    """
+    domain, started = _domain_of(session, vm)
+    if domain is None or started:
         return
     try:
         changed = apply(domain.xml, message)
@@ -347,8 +356,8 @@ def plug_disk(session: Session, vm: m.Vm, disk_id: str) -> None:
     disk = next((disk for disk in spec.disks if disk.id == disk_id), None)
     if disk is None:
         raise cannot(action, "The disk is not active")
-    domain = host_domain(session, vm)
-    if domain is None:
+    domain, started = _domain_of(session, vm)
+    if domain is None or started:
         return
     taken = [device.logical_name for device in dx.parse(domain.xml).devices
              if device.type == "disk" and device.logical_name]
