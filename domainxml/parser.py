@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -113,7 +114,7 @@ def _devices(devices: etree._Element) -> list[ReportedDevice]:
         view = _READERS.get(child.tag)
         if view is not None:
             read, convert = view
-            device = convert(read(child))
+            device = convert(*read(child))
             if device is not None:
                 found.append(device)
     return found
@@ -127,97 +128,98 @@ def _present(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _disk(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("disk", v["device"] or "disk", v["alias"], v["address"] or None,
-                          logical_name=v["target_dev"],
-                          params=_present(path=v["source_file"] or v["source_dev"] or None, bus=v["target_bus"]))
+# Each view below turns the properties of one monitored element into a ReportedDevice (None: not
+# a device to monitor); its parameters name the properties it reads, in the order they are read.
 
 
-def _interface(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("interface", v["type"] or "bridge", v["alias"], v["address"] or None, mac=_mac(v["mac"]),
-                          params=_present(model=v["model"], bridge=v["source_bridge"], host_dev=v["target_dev"]))
+def _disk(device, target_dev, target_bus, source_file, source_dev, alias, address) -> ReportedDevice:
+    return ReportedDevice("disk", device or "disk", alias, address or None, logical_name=target_dev,
+                          params=_present(path=source_file or source_dev or None, bus=target_bus))
 
 
-def _controller(v: dict[str, Any]) -> ReportedDevice:
-    device = "virtio-scsi" if v["model"] == "virtio-scsi" else (v["type"] or "")
-    return ReportedDevice("controller", device, v["alias"], v["address"] or None,
-                          params=_present(index=v["index"], model=v["model"]))
+def _interface(type, mac, model, source_bridge, target_dev, alias, address) -> ReportedDevice:
+    return ReportedDevice("interface", type or "bridge", alias, address or None, mac=_mac(mac),
+                          params=_present(model=model, bridge=source_bridge, host_dev=target_dev))
 
 
-def _channel(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("channel", v["type"] or "", v["alias"], v["address"] or None,
-                          params=_present(name=v["target_name"] or None))
+def _controller(type, index, model, alias, address) -> ReportedDevice:
+    device = "virtio-scsi" if model == "virtio-scsi" else (type or "")
+    return ReportedDevice("controller", device, alias, address or None, params=_present(index=index, model=model))
 
 
-def _graphics(v: dict[str, Any]) -> ReportedDevice:
-    port, tls_port = v["port"], v["tls_port"]
-    return ReportedDevice("graphics", v["type"] or "",
+def _channel(type, target_name, alias, address) -> ReportedDevice:
+    return ReportedDevice("channel", type or "", alias, address or None, params=_present(name=target_name or None))
+
+
+def _graphics(type, port, tls_port) -> ReportedDevice:
+    return ReportedDevice("graphics", type or "",
                           params=_present(port=port if port and port > 0 else None,
                                           tls_port=tls_port if tls_port and tls_port > 0 else None))
 
 
-def _video(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("video", v["model"] or "", v["alias"], v["address"] or None)
+def _video(model, alias, address) -> ReportedDevice:
+    return ReportedDevice("video", model or "", alias, address or None)
 
 
-def _memballoon(v: dict[str, Any]) -> ReportedDevice | None:
-    if v["model"] == "none":
+def _memballoon(model, alias, address) -> ReportedDevice | None:
+    if model == "none":
         return None
-    return ReportedDevice("balloon", "memballoon", v["alias"], v["address"] or None, params=_present(model=v["model"]))
+    return ReportedDevice("balloon", "memballoon", alias, address or None, params=_present(model=model))
 
 
-def _rng(v: dict[str, Any]) -> ReportedDevice:
-    backend = v["backend"]
-    return ReportedDevice("rng", v["model"] or "virtio", v["alias"], v["address"] or None,
+def _rng(model, backend, alias, address) -> ReportedDevice:
+    return ReportedDevice("rng", model or "virtio", alias, address or None,
                           params=_present(source=backend.rsplit("/", 1)[-1] if backend else None))
 
 
-def _console(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("console", "console", v["alias"], v["address"] or None)
+def _console(alias, address) -> ReportedDevice:
+    return ReportedDevice("console", "console", alias, address or None)
 
 
-def _watchdog(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("watchdog", "watchdog", v["alias"], v["address"] or None,
-                          params=_present(model=v["model"], action=v["action"]))
+def _watchdog(model, action, alias, address) -> ReportedDevice:
+    return ReportedDevice("watchdog", "watchdog", alias, address or None, params=_present(model=model, action=action))
 
 
-def _sound(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("sound", v["model"] or "", v["alias"], v["address"] or None)
+def _sound(model, alias, address) -> ReportedDevice:
+    return ReportedDevice("sound", model or "", alias, address or None)
 
 
-def _redirdev(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("redir", v["type"] or "", v["alias"], v["address"] or None, params=_present(bus=v["bus"]))
+def _redirdev(type, bus, alias, address) -> ReportedDevice:
+    return ReportedDevice("redir", type or "", alias, address or None, params=_present(bus=bus))
 
 
-def _hostdev(v: dict[str, Any]) -> ReportedDevice:
-    return ReportedDevice("hostdev", v["type"] or "", v["alias"], v["address"] or None,
-                          params=_present(source_address=dict(v["source_address"]) if v["source_address"] else None))
+def _hostdev(type, source_address, alias, address) -> ReportedDevice:
+    return ReportedDevice("hostdev", type or "", alias, address or None,
+                          params=_present(source_address=dict(source_address) if source_address else None))
 
 
-def _memory(v: dict[str, Any]) -> ReportedDevice:
-    size = v["size_kib"]
-    return ReportedDevice("memory", "memory", v["alias"], v["address"] or None,
-                          params=_present(size_mb=size // 1024 if size is not None else None, node=v["node"]))
+def _memory(size_kib, node, alias, address) -> ReportedDevice:
+    return ReportedDevice("memory", "memory", alias, address or None,
+                          params=_present(size_mb=size_kib // 1024 if size_kib is not None else None, node=node))
 
 
-_DEVICE = ("alias", "address")
-_VIEWS: dict[str, tuple[type, tuple[str, ...], Callable[[dict[str, Any]], ReportedDevice | None]]] = {
-    "disk": (el.Disk, ("device", "target_dev", "target_bus", "source_file", "source_dev") + _DEVICE, _disk),
-    "interface": (el.Interface, ("type", "mac", "model", "source_bridge", "target_dev") + _DEVICE, _interface),
-    "controller": (el.Controller, ("type", "index", "model") + _DEVICE, _controller),
-    "channel": (el.Channel, ("type", "target_name") + _DEVICE, _channel),
-    "graphics": (el.Graphics, ("type", "port", "tls_port"), _graphics),
-    "video": (el.Video, ("model",) + _DEVICE, _video),
-    "memballoon": (el.Memballoon, ("model",) + _DEVICE, _memballoon),
-    "rng": (el.Rng, ("model", "backend") + _DEVICE, _rng),
-    "console": (el.Console, _DEVICE, _console),
-    "watchdog": (el.Watchdog, ("model", "action") + _DEVICE, _watchdog),
-    "sound": (el.Sound, ("model",) + _DEVICE, _sound),
-    "redirdev": (el.Redirdev, ("type", "bus") + _DEVICE, _redirdev),
-    "hostdev": (el.Hostdev, ("type", "source_address") + _DEVICE, _hostdev),
-    "memory": (el.Memory, ("size_kib", "node") + _DEVICE, _memory),
+_VIEWS: dict[str, tuple[type, Callable[..., ReportedDevice | None]]] = {
+    "disk": (el.Disk, _disk),
+    "interface": (el.Interface, _interface),
+    "controller": (el.Controller, _controller),
+    "channel": (el.Channel, _channel),
+    "graphics": (el.Graphics, _graphics),
+    "video": (el.Video, _video),
+    "memballoon": (el.Memballoon, _memballoon),
+    "rng": (el.Rng, _rng),
+    "console": (el.Console, _console),
+    "watchdog": (el.Watchdog, _watchdog),
+    "sound": (el.Sound, _sound),
+    "redirdev": (el.Redirdev, _redirdev),
+    "hostdev": (el.Hostdev, _hostdev),
+    "memory": (el.Memory, _memory),
 }
-"""Per monitored element: its declarative class, the properties monitoring reads of it, and how
-they become a :class:`ReportedDevice` (``None``: not a device to monitor)."""
+"""Per monitored element: its declarative class and its view."""
 
-_READERS = {tag: (cls.reader(names), convert) for tag, (cls, names, convert) in _VIEWS.items()}
+
+def _reader(cls: type, view: Callable[..., Any]) -> Callable[[etree._Element], tuple[Any, ...]]:
+    """The reader of the properties ``view`` takes, in the order it takes them."""
+    return cls.reader(tuple(inspect.signature(view).parameters))
+
+
+_READERS = {tag: (_reader(cls, view), view) for tag, (cls, view) in _VIEWS.items()}

@@ -311,9 +311,9 @@ class _WriterSource:
         tests = []
         for prop in node.props():
             if isinstance(prop, (Flag, AttrMap, Children, Items)):
-                tests.append(f"d[{prop.name!r}]")
+                tests.append(f"self.{prop.name}")
             else:
-                tests.append(f"d[{prop.name!r}] is not None")
+                tests.append(f"self.{prop.name} is not None")
         return " or ".join(tests) or "False"
 
     def attribute_expr(self, prop: Attr, value: str) -> str:
@@ -332,7 +332,7 @@ class _WriterSource:
     def attributes(self, node: _Node, indent: int) -> None:
         for prop in node.attrs:
             value = self.fresh("v")
-            self.emit(indent, f"{value} = d[{prop.name!r}]")
+            self.emit(indent, f"{value} = self.{prop.name}")
             self.emit(indent, f"if {value} is not None:")
             if prop.conv is STR:  # the escape cache looked up inline: most values were seen before
                 self.emit(indent + 1, f"e = _cache.get({value})")
@@ -343,7 +343,7 @@ class _WriterSource:
                 self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + {self.attribute_expr(prop, value)} + '\"')")
         if node.amap is not None:
             amap = self.ref(node.amap, "_amap")
-            self.emit(indent, f"for key, val in {amap}.ordered(d[{node.amap.name!r}]):")
+            self.emit(indent, f"for key, val in {amap}.ordered(self.{node.amap.name}):")
             self.emit(indent + 1, "out.append(' ' + key + '=\"' + _ea(val) + '\"')")
 
     def content(self, node: _Node, indent: int) -> str:
@@ -352,7 +352,7 @@ class _WriterSource:
         self.emit(indent, f"{mark} = len(out)")
         if node.text is not None:
             value = self.fresh("t")
-            self.emit(indent, f"{value} = d[{node.text.name!r}]")
+            self.emit(indent, f"{value} = self.{node.text.name}")
             self.emit(indent, f"if {value} is not None:")
             self.emit(indent + 1, f"out.append({self.text_expr(node.text, value)})")
         for child in node.children:
@@ -363,10 +363,10 @@ class _WriterSource:
         if node.nested is not None:
             prop = node.nested
             if isinstance(prop, Child):
-                self.emit(indent, f"if d[{prop.name!r}] is not None:")
-                self.emit(indent + 1, f"d[{prop.name!r}]._write(out)")
+                self.emit(indent, f"if self.{prop.name} is not None:")
+                self.emit(indent + 1, f"self.{prop.name}._write(out)")
             else:
-                self.emit(indent, f"for item in d[{prop.name!r}]:")
+                self.emit(indent, f"for item in self.{prop.name}:")
                 self.emit(indent + 1, "item._write(out)")
             return
         self.emit(indent, f"if {self.condition(node)}:")
@@ -388,13 +388,35 @@ class _WriterSource:
     def compile(self, root: _Node) -> Callable[[Any, list[str]], None]:
         cls = self.cls
         self.emit(0, "def _write(self, out):")
-        self.emit(1, "d = self.__dict__")
         declarations = "".join(f' xmlns:{prefix}="{escape_attribute(uri)}"'
                                for prefix, uri in (cls.NSMAP or {}).items())
         self.open_and_close(root, 1, repr(f"<{cls.TAG}{declarations}"), repr(f"</{cls.TAG}>"))
         namespace = dict(self.names)
         exec(compile("\n".join(self.lines), f"<xmlmodel {cls.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["_write"]
+
+
+_NEW_LIST = object()
+"""Default of a list-valued constructor argument: a new empty list."""
+
+
+def _no_properties(cls: type, unknown: dict[str, Any]) -> TypeError:
+    return TypeError(f"{cls.__name__} has no properties {sorted(unknown)}")
+
+
+def _compile_init(cls: type) -> Callable[..., None]:
+    """The constructor of ``cls``: every property a keyword argument, set in ``cls._fields`` order."""
+    namespace: dict[str, Any] = {"_defaults": cls._defaults, "_new_list": _NEW_LIST, "_cls": cls,
+                                 "_no_properties": _no_properties}
+    parameters = [f"{name}=_defaults[{name!r}]" for name in cls._defaults]
+    parameters += [f"{name}=_new_list" for name in cls._list_props]
+    lines = [f"def __init__(self, /, *, {', '.join(parameters)}, **unknown):",
+             "    if unknown:",
+             "        raise _no_properties(_cls, unknown)"]
+    lines += [f"    self.{name} = {name}" for name in cls._defaults]
+    lines += [f"    self.{name} = [] if {name} is _new_list else {name}" for name in cls._list_props]
+    exec(compile("\n".join(lines), f"<xmlmodel constructor {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    return namespace["__init__"]
 
 
 class XmlObject:
@@ -406,6 +428,7 @@ class XmlObject:
     _props: ClassVar[dict[str, Prop]] = {}
     _defaults: ClassVar[dict[str, Any]] = {}
     _list_props: ClassVar[tuple[str, ...]] = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
     _layout: ClassVar[_Node]
     _registry: ClassVar[list[type[XmlObject]]] = []
 
@@ -422,11 +445,13 @@ class XmlObject:
         cls._defaults = {name: prop.default() for name, prop in props.items() if not prop.list_valued}
         cls._list_props = tuple(name for name, prop in props.items() if prop.list_valued)
         cls._layout = _layout(cls, list(props.values()))
+        cls._fields = (*cls._defaults, *cls._list_props)
+        cls.__init__ = _compile_init(cls)
         cls._write = _WriterSource(cls).compile(cls._layout)
-        cls._read = staticmethod(_ReaderSource(cls).compile(cls._layout))
+        cls._read = staticmethod(_ReaderSource(cls, cls._fields).compile(cls._layout))
         XmlObject._registry.append(cls)
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, **values: Any) -> None:  # replaced per class by a compiled constructor
         d = self.__dict__
         d.update(self._defaults)
         for name in self._list_props:
@@ -488,17 +513,14 @@ class XmlObject:
     def from_element(cls, element: etree._Element) -> XmlObject:
         """Read ``element``; undeclared attributes and children are ignored."""
         obj = cls.__new__(cls)
-        d = obj.__dict__
-        d.update(cls._defaults)
-        for name in cls._list_props:
-            d[name] = []
-        cls._read(element, d)
+        obj.__dict__.update(zip(cls._fields, cls._read(element)))
         return obj
 
     @classmethod
-    def reader(cls, names: tuple[str, ...]) -> Callable[[etree._Element], dict[str, Any]]:
-        """A reader of only the named properties, answering a dict of them (for hot paths that
-        need a few values of many elements; compiled once per class and set of names)."""
+    def reader(cls, names: tuple[str, ...]) -> Callable[[etree._Element], tuple[Any, ...]]:
+        """A reader of only the named properties, answering their values in the order of ``names``
+        (for hot paths that need a few values of many elements; compiled once per class and set
+        of names)."""
         cache = cls.__dict__.get("_readers")
         if cache is None:
             cache = {}
@@ -508,9 +530,7 @@ class XmlObject:
             unknown = [name for name in names if name not in cls._props]
             if unknown:
                 raise TypeError(f"{cls.__name__} has no properties {unknown}")
-            props = [cls._props[name] for name in names]
-            defaults = {name: cls._props[name].default() for name in names}
-            read = _ReaderSource(cls).compile(_layout(cls, props), returning=defaults)
+            read = _ReaderSource(cls, names).compile(_layout(cls, [cls._props[name] for name in names]))
             cache[names] = read
         return read
 
@@ -544,30 +564,37 @@ def _invalid(prop: Attr | Text, text: str) -> DomainXmlError:
 
 
 class _ReaderSource:
-    """Generates the Python source of a class's reader from its layout."""
+    """Generates the Python source of a reader from a layout.
 
-    def __init__(self, cls: type) -> None:
+    The reader takes an element and answers the values of the given properties as a tuple, in
+    the order of their names; each value is held in a local variable while the element is read.
+    """
+
+    def __init__(self, cls: type, names: tuple[str, ...]) -> None:
         self.cls = cls
+        self.names = names
+        self.local = {name: f"p{position}" for position, name in enumerate(names)}
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"_invalid": _invalid}
+        self.namespace: dict[str, Any] = {"_invalid": _invalid}
         self.counter = 0
 
     def ref(self, obj: Any, stem: str) -> str:
         self.counter += 1
         name = f"{stem}{self.counter}"
-        self.names[name] = obj
+        self.namespace[name] = obj
         return name
 
     def emit(self, indent: int, line: str) -> None:
         self.lines.append("    " * indent + line)
 
     def store(self, prop: Attr | Text, value: str, indent: int) -> None:
+        target = self.local[prop.name]
         if prop.conv is STR:
-            self.emit(indent, f"d[{prop.name!r}] = {value}")
+            self.emit(indent, f"{target} = {value}")
             return
         load = "int" if prop.conv is INT else self.ref(prop.conv.load, "_load")
         self.emit(indent, "try:")
-        self.emit(indent + 1, f"d[{prop.name!r}] = {load}({value})")
+        self.emit(indent + 1, f"{target} = {load}({value})")
         self.emit(indent, "except ValueError:")
         self.emit(indent + 1, f"raise _invalid({self.ref(prop, '_prop')}, {value}) from None")
 
@@ -576,26 +603,29 @@ class _ReaderSource:
         if node.attrs:
             self.emit(indent, f"get = {element}.get")
             for prop in node.attrs:
+                if prop.conv is STR:  # an absent attribute keeps the value read so far
+                    target = self.local[prop.name]
+                    self.emit(indent, f"{target} = get({prop.attribute!r}, {target})")
+                    continue
                 self.emit(indent, f"v = get({prop.attribute!r})")
                 self.emit(indent, "if v is not None:")
                 self.store(prop, "v", indent + 1)
         if node.amap is not None:
-            attrib = f"a{depth}"
-            self.emit(indent, f"{attrib} = {element}.attrib")
+            target = self.local[node.amap.name]
             if node.amap.keys is None:
-                self.emit(indent, f"d[{node.amap.name!r}] = dict({attrib})")
+                self.emit(indent, f"{target} = dict({element}.items())")
             else:
                 keys = self.ref(frozenset(node.amap.keys), "_keys")
-                self.emit(indent, f"d[{node.amap.name!r}] = {{k: v for k, v in {attrib}.items() if k in {keys}}}")
+                self.emit(indent, f"{target} = {{k: v for k, v in {element}.items() if k in {keys}}}")
         if node.text is not None:
             self.emit(indent, f"v = {element}.text")
-            self.emit(indent, "if v is not None:")
-            self.store(node.text, "v", indent + 1)
             if node.text.conv is STR:
-                self.emit(indent, "else:")
-                self.emit(indent + 1, f"d[{node.text.name!r}] = ''")
+                self.emit(indent, f"{self.local[node.text.name]} = '' if v is None else v")
+            else:
+                self.emit(indent, "if v is not None:")
+                self.store(node.text, "v", indent + 1)
         if node.flag is not None:
-            self.emit(indent, f"d[{node.flag.name!r}] = True")
+            self.emit(indent, f"{self.local[node.flag.name]} = True")
         if not node.children:
             return
         child, tag = f"c{depth}", f"t{depth}"
@@ -612,12 +642,13 @@ class _ReaderSource:
             nested = sub.nested
             if nested is None:
                 self.node(sub, child, depth + 1, indent + 2)
-            elif nested.list_valued:
-                cls = self.ref(nested.cls, "_cls")
-                self.emit(indent + 2, f"d[{nested.name!r}].append({cls}.from_element({child}))")
+                continue
+            target = self.local[nested.name]
+            cls = self.ref(nested.cls, "_cls")
+            if nested.list_valued:
+                self.emit(indent + 2, f"{target}.append({cls}.from_element({child}))")
             else:
-                cls = self.ref(nested.cls, "_cls")
-                self.emit(indent + 2, f"d[{nested.name!r}] = {cls}.from_element({child})")
+                self.emit(indent + 2, f"{target} = {cls}.from_element({child})")
         if items is not None:
             classes = self.ref(items.classes, "_classes")
             body = indent + 1 if keyword == "if" else indent + 2
@@ -625,18 +656,15 @@ class _ReaderSource:
                 self.emit(indent + 1, "else:")
             self.emit(body, f"cls = {classes}.get({tag})")
             self.emit(body, "if cls is not None:")
-            self.emit(body + 1, f"d[{items.name!r}].append(cls.from_element({child}))")
+            self.emit(body + 1, f"{self.local[items.name]}.append(cls.from_element({child}))")
 
-    def compile(self, root: _Node, returning: dict[str, Any] | None = None) -> Callable[..., Any]:
-        """``_read(el, d)`` filling ``d``; with ``returning`` (the defaults) ``_read(el)`` answering a new dict."""
-        if returning is None:
-            self.emit(0, "def _read(el, d):")
-        else:
-            self.emit(0, "def _read(el):")
-            self.emit(1, "d = {" + ", ".join(f"{name!r}: {'[]' if value == [] else repr(value)}"
-                                           for name, value in returning.items()) + "}")
+    def compile(self, root: _Node) -> Callable[[etree._Element], tuple[Any, ...]]:
+        self.emit(0, "def _read(el):")
+        for name in self.names:
+            prop = self.cls._props[name]
+            self.emit(1, f"{self.local[name]} = {'[]' if prop.list_valued else repr(prop.default())}")
         self.node(root, "el", 1, 1)
-        self.emit(1, "return d" if returning is not None else "return None")
-        namespace = dict(self.names)
+        self.emit(1, f"return ({''.join(self.local[name] + ', ' for name in self.names)})")
+        namespace = dict(self.namespace)
         exec(compile("\n".join(self.lines), f"<xmlmodel reader {self.cls.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["_read"]
