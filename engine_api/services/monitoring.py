@@ -134,11 +134,10 @@ def apply_report(ctx: RequestContext, vm: m.Vm, reported: dx.ReportedDomain, dev
         if "plugged" in changes:
             _plugged_by_host(ctx, vm, row, nics.get(row.id), attachment, True)
     for device in result.added:
-        added = m.VmDevice(vm_id=vm.id, type=device.type, device=device.device, alias=device.alias,
+        added = m.VmDevice(id=m.new_id(), vm_id=vm.id, type=device.type, device=device.device, alias=device.alias,
                            address=dict(device.address) if device.address else None, managed=False, plugged=True,
                            logical_name=device.logical_name, spec_params=dict(device.params) or None)
         session.add(added)
-        session.flush()
         applied.added_ids.append(added.id)
     for device in result.unplugged:
         row = row_of[id(device)]

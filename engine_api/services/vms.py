@@ -11,6 +11,7 @@ from engine_api.faults import BadRequest, cannot
 from engine_api.services import devices, domains, events, jobs, lifecycle, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
+from engine_api.services.infra import STORAGE_DOMAINS
 from engine_api.services.lifecycle import RUNNING_STATES, acting_user
 from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
@@ -464,6 +465,6 @@ REGISTRY.add(CollectionDef(
 REGISTRY.add(CollectionDef(
     "nics", t.Nic, m.Nic, "Nic", parent=TEMPLATES, parent_key="template_id", read_only=True, removable=False))
 REGISTRY.add(CollectionDef(
-    "disks", t.Disk, m.Disk, "Disk", parent=REGISTRY.get("storagedomains"), list_query=storage_domain_disks,
+    "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
     read_only=True, removable=False))
 
