@@ -356,6 +356,8 @@ def plug_disk(session: Session, vm: m.Vm, disk_id: str) -> None:
     disk = next((disk for disk in spec.disks if disk.id == disk_id), None)
     if disk is None:
         raise cannot(action, "The disk is not active")
+    if disk.interface == "ide":
+        raise cannot(action, "Hot plugging a disk with an IDE interface is not supported")
     domain, started = _domain_of(session, vm)
     if domain is None or started:
         return
@@ -368,8 +370,10 @@ def plug_disk(session: Session, vm: m.Vm, disk_id: str) -> None:
     _send(session, vm, dx.apply_hotplug, message, action)
 
 
-def unplug_disk(session: Session, vm: m.Vm, disk_id: str) -> None:
+def unplug_disk(session: Session, vm: m.Vm, disk_id: str, interface: str) -> None:
     action = "hot unplug disk"
     _hotplug_allowed(vm, action)
+    if interface == "ide":
+        raise cannot(action, "Hot unplugging a disk with an IDE interface is not supported")
     _send(session, vm, dx.apply_hotunplug, dx.hotunplug_disk(disk_id), action)
 

@@ -257,7 +257,7 @@ def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, A
             vm = ctx.session.get(m.Vm, attachment.vm_id)
             if vm is not None and vm.status in domains.HOTPLUG_STATES:
                 devices.set_plugged(ctx, vm.id, disk.id, True)
-                _plug_disk(ctx, vm, disk, True)
+                _plug_disk(ctx, vm, attachment, disk, True)
     jobs.end_job(ctx, payload.get("job_id"))
 
 
@@ -315,7 +315,7 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
     devices.add_disk_device(ctx, vm.id, attachment)
     if attachment.active and domains.needs_hotplug(vm):
         if disk.status == "ok":
-            _plug_disk(ctx, vm, disk, True)
+            _plug_disk(ctx, vm, attachment, disk, True)
         else:  # plugged when its creation ends
             devices.set_plugged(ctx, vm.id, disk.id, False)
     if not isinstance(disk_value, dict):
@@ -345,17 +345,17 @@ def update_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, da
             assert disk is not None
             devices.set_plugged(ctx, vm.id, disk.id, active)
             if domains.needs_hotplug(vm) and disk.status == "ok":
-                _plug_disk(ctx, vm, disk, active)
+                _plug_disk(ctx, vm, attachment, disk, active)
     return attachment
 
 
-def _plug_disk(ctx: RequestContext, vm: m.Vm, disk: m.Disk, plugged: bool) -> None:
+def _plug_disk(ctx: RequestContext, vm: m.Vm, attachment: m.DiskAttachment, disk: m.Disk, plugged: bool) -> None:
     """Hot-plug or hot-unplug a disk of a running VM (its device row already says which)."""
     lifecycle.lock_vm(ctx, vm)
     if plugged:
         domains.plug_disk(ctx.session, vm, disk.id)
     else:
-        domains.unplug_disk(ctx.session, vm, disk.id)
+        domains.unplug_disk(ctx.session, vm, disk.id, attachment.interface)
     events.record_event(ctx, 2000 if plugged else 2002, f"VM {vm.name} disk {disk.name} was "
                         f"{'plugged' if plugged else 'unplugged'} by {acting_user(ctx)}.",
                         vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)

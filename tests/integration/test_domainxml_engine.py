@@ -247,3 +247,21 @@ def test_a_vm_seeded_as_running_gets_its_domain_when_first_asked(http, engine, c
     assert answer.status_code == 200
     assert dx.parse(answer.content).uuid == vm.id
     _monitored(http, engine, vm.id)
+
+
+@pytest.mark.scenario("demo")
+def test_an_ide_disk_cannot_be_hot_plugged_and_nothing_changes(http, engine, connection):
+    vm, service = _start(connection)
+    domain = connection.system_service().storage_domains_service().list(search="name=mydata")[0]
+    disks_service = connection.system_service().disks_service()
+    disk = disks_service.add(types.Disk(name="ide-disk", provisioned_size=2**30, format=types.DiskFormat.RAW,
+                                        storage_domains=[types.StorageDomain(id=domain.id)]))
+    wait_for(lambda: disks_service.disk_service(disk.id).get().status == types.DiskStatus.OK)
+    reported = _monitored(http, engine, vm.id)
+    before = row_counts(engine.db)
+    answer = http.post(engine.url + f"/vms/{vm.id}/diskattachments", headers=XML, data=(
+        f'<disk_attachment><interface>ide</interface><active>true</active><disk id="{disk.id}"/></disk_attachment>'))
+    assert answer.status_code == 409
+    assert b"IDE interface is not supported" in answer.content
+    assert row_counts(engine.db) == before
+    assert http.get(engine.url + f"/vms/{vm.id}/reporteddomainxml").content == reported
