@@ -181,7 +181,7 @@ def place(ctx: RequestContext, vm: m.Vm, action: str, wanted: list[m.Host],
     """The host to run on: the first fitting one of ``wanted``, else the least loaded up host."""
     if wanted:
         reasons = [_why_not(vm, host, exclude) for host in wanted]
-        for host, reason in zip(wanted, reasons):
+        for host, reason in zip(wanted, reasons, strict=True):
             if reason is None:
                 return host
         raise cannot(action, "There is no host that satisfies current scheduling constraints",
@@ -271,7 +271,8 @@ def stop_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, 
         raise refused("stop VM", vm)
     job = _begin(ctx, vm, f"Stopping VM {vm.name}")
     if vm.status == "suspended":
-        _event(ctx, USER_STOP_SUSPENDED_VM, f"Suspended VM {vm.name} stopped by {acting_user(ctx)}{_reason(params)}.", vm)
+        _event(ctx, USER_STOP_SUSPENDED_VM,
+               f"Suspended VM {vm.name} stopped by {acting_user(ctx)}{_reason(params)}.", vm)
         vm.status = "down"
         vm.stop_time = ctx.now
         vm.stop_reason = params.get("reason")

@@ -51,7 +51,7 @@ class Applied:
     def wire(self) -> dict[str, Any]:
         """The ``<domain_match>`` document: oVirt's wire shape, lists wrapped in their plural."""
         data = self.result.to_dict()
-        for entry, device_id in zip(data["added"], self.added_ids):
+        for entry, device_id in zip(data["added"], self.added_ids, strict=True):
             entry["id"] = device_id
         wrapped: dict[str, Any] = {"devices_hash": self.devices_hash}
         for key in ("matched", "added", "unplugged", "removed", "ignored", "kept"):
@@ -103,7 +103,7 @@ def pair(session: Session, vm: m.Vm, reported: dx.ReportedDomain, rows: Sequence
     macs = {nic_id: (nic.mac or "").lower() for nic_id, nic in nics.items()}
     known = [_known(row, macs) for row in rows]
     result = dx.match(reported.devices, known)
-    return Pairing(result, {id(device): row for device, row in zip(known, rows)}, nics, attachments)
+    return Pairing(result, {id(device): row for device, row in zip(known, rows, strict=True)}, nics, attachments)
 
 
 def match_only(session: Session, vm: m.Vm, xml: str | bytes) -> dx.MatchResult:
