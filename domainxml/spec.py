@@ -289,17 +289,20 @@ class VmSpec:
         ids: set[str] = set()
         for device in self.devices():
             device_id = device.id
-            _check_uuid(f"{type(device).__name__} id", device_id)
-            if device_id.lower() in ids:
+            if not _is_uuid(device_id):
+                raise _not_a_uuid(f"{type(device).__name__} id", device_id)
+            key = device_id.lower()
+            if key in ids:
                 raise SpecError(f"device id {device_id} is used twice (libvirt rejects non-unique aliases)")
-            ids.add(device_id.lower())
+            ids.add(key)
         for disk in self.disks:
             _check_choice("disk interface", disk.interface, DISK_INTERFACES)
             _check_choice("disk format", disk.format, ("cow", "raw"))
             _check_choice("disk storage", disk.storage, ("file", "block"))
             for what, value in (("volume id", disk.volume_id), ("storage domain id", disk.storage_domain_id),
                                 ("image id", disk.image_group_id)):
-                _check_uuid(f"disk {disk.id} {what}", value)
+                if not _is_uuid(value):
+                    raise _not_a_uuid(f"disk {disk.id} {what}", value)
         for cdrom in self.cdroms:
             _check_choice("CD-ROM interface", cdrom.interface or self.cdrom_interface, CDROM_INTERFACES)
         if len(self.cdroms) > 1:
@@ -325,9 +328,17 @@ class VmSpec:
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
+def _is_uuid(value: str) -> bool:
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def _not_a_uuid(what: str, value: str) -> SpecError:
+    return SpecError(f"{what} {value!r} is not a uuid (8-4-4-4-12 hexadecimal digits)")
+
+
 def _check_uuid(what: str, value: str) -> None:
-    if not isinstance(value, str) or _UUID.fullmatch(value) is None:
-        raise SpecError(f"{what} {value!r} is not a uuid (8-4-4-4-12 hexadecimal digits)")
+    if not _is_uuid(value):
+        raise _not_a_uuid(what, value)
 
 
 def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
