@@ -23,6 +23,7 @@ MAC addresses are compared lower-case wherever they are compared.
 """
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -149,6 +150,7 @@ def _known_dict(known: KnownDevice) -> dict[str, Any]:
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _uuid_key(text: str) -> str | None:
     """A uuid in one canonical spelling, ``None`` when ``text`` is not a uuid."""
     if _CANONICAL_UUID.fullmatch(text):

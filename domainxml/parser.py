@@ -125,7 +125,10 @@ def _mac(value: str | None) -> str | None:
 
 
 def _present(**values: Any) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+    """The values given that are not ``None``."""
+    if None in values.values():
+        return {key: value for key, value in values.items() if value is not None}
+    return values
 
 
 # Each view below turns the properties of one monitored element into a ReportedDevice (None: not

@@ -616,7 +616,9 @@ class _ReaderSource:
                 self.emit(indent, f"{target} = dict({element}.items())")
             else:
                 keys = self.ref(frozenset(node.amap.keys), "_keys")
-                self.emit(indent, f"{target} = {{k: v for k, v in {element}.items() if k in {keys}}}")
+                self.emit(indent, f"{target} = dict({element}.items())")
+                self.emit(indent, f"if not {keys}.issuperset({target}):")  # usually every attribute is kept
+                self.emit(indent + 1, f"{target} = {{k: v for k, v in {target}.items() if k in {keys}}}")
         if node.text is not None:
             self.emit(indent, f"v = {element}.text")
             if node.text.conv is STR:
