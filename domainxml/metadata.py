@@ -158,12 +158,12 @@ class Metadata:
         out.append(">")
         if self.qos is not None:
             _write_group(out, f"{OVIRT_TUNE_PREFIX}:qos", "", self.qos, OVIRT_TUNE_PREFIX)
-        body: list[str] = []
-        _write_items(body, self.vm, OVIRT_VM_PREFIX)
+        mark = len(out)
+        _write_items(out, self.vm, OVIRT_VM_PREFIX)
         for entry in self.devices:
-            attributes = "".join(f' {name}="{escape_attribute(str(value))}"' for name, value in entry.attrs.items())
-            _write_group(body, f"{OVIRT_VM_PREFIX}:device", attributes, entry.values, OVIRT_VM_PREFIX)
-        _wrap(out, f"{OVIRT_VM_PREFIX}:vm", "", body)
+            attributes = "".join([f' {name}="{escape_attribute(str(value))}"' for name, value in entry.attrs.items()])
+            _write_group(out, f"{OVIRT_VM_PREFIX}:device", attributes, entry.values, OVIRT_VM_PREFIX)
+        _wrap(out, mark, f"{OVIRT_VM_PREFIX}:vm", "")
         out.append("</metadata>")
 
     def _nsmap(self) -> dict[str, str]:
@@ -288,27 +288,27 @@ def _write_value(out: list[str], key: str, value: Any, prefix: str) -> None:
     elif isinstance(value, dict):
         _write_group(out, tag, "", value, prefix)
     elif isinstance(value, (list, tuple)):
-        body: list[str] = []
+        mark = len(out)
         item_tag = LIST_ITEM_TAGS.get(key, "item")
         for item in value:
-            _write_value(body, item_tag, item, prefix)
-        _wrap(out, tag, "", body)
+            _write_value(out, item_tag, item, prefix)
+        _wrap(out, mark, tag, "")
     else:
         kind_name, text = _leaf(value)
         attributes = f' type="{kind_name}"' if kind_name is not None else ""
-        _wrap(out, tag, attributes, [escape_text(text)] if text else [])
+        out.append(f"<{tag}{attributes}>{escape_text(text)}</{tag}>" if text else f"<{tag}{attributes}/>")
 
 
 def _write_group(out: list[str], tag: str, attributes: str, values: dict[str, Any], prefix: str) -> None:
-    body: list[str] = []
-    _write_items(body, values, prefix)
-    _wrap(out, tag, attributes, body)
+    mark = len(out)
+    _write_items(out, values, prefix)
+    _wrap(out, mark, tag, attributes)
 
 
-def _wrap(out: list[str], tag: str, attributes: str, body: list[str]) -> None:
-    if body:
-        out.append(f"<{tag}{attributes}>")
-        out.extend(body)
+def _wrap(out: list[str], mark: int, tag: str, attributes: str) -> None:
+    """Enclose what was written to ``out`` since ``mark`` in ``<tag>`` (an empty element when nothing was)."""
+    if len(out) > mark:
+        out.insert(mark, f"<{tag}{attributes}>")
         out.append(f"</{tag}>")
     else:
         out.append(f"<{tag}{attributes}/>")

@@ -316,10 +316,16 @@ class _WriterSource:
                 tests.append(f"self.{prop.name} is not None")
         return " or ".join(tests) or "False"
 
-    def attribute_expr(self, prop: Attr, value: str) -> str:
-        """Expression of the escaped text of a converted (non-string) attribute; numbers need no escaping."""
+    def attribute_value(self, prop: Attr, value: str, indent: int) -> str:
+        """Emit what escapes the attribute value held in variable ``value``; answer the expression
+        of the escaped text (numbers need no escaping)."""
+        if prop.conv is STR:  # the escape cache looked up inline: most values were seen before
+            self.emit(indent, f"e = _cache.get({value})")
+            self.emit(indent, "if e is None:")
+            self.emit(indent + 1, f"e = _ea({value})")
+            return "e"
         if prop.conv is INT:
-            return f"str(int({value}))"
+            return f"int({value})"
         return f"_ea({self.ref(prop.conv.dump, '_dump')}({value}))"
 
     def text_expr(self, prop: Text, value: str) -> str:
@@ -334,17 +340,12 @@ class _WriterSource:
             value = self.fresh("v")
             self.emit(indent, f"{value} = self.{prop.name}")
             self.emit(indent, f"if {value} is not None:")
-            if prop.conv is STR:  # the escape cache looked up inline: most values were seen before
-                self.emit(indent + 1, f"e = _cache.get({value})")
-                self.emit(indent + 1, "if e is None:")
-                self.emit(indent + 2, f"e = _ea({value})")
-                self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + e + '\"')")
-            else:
-                self.emit(indent + 1, f"out.append(' {prop.attribute}=\"' + {self.attribute_expr(prop, value)} + '\"')")
+            escaped = self.attribute_value(prop, value, indent + 1)
+            self.emit(indent + 1, f"out.append(f' {prop.attribute}=\"{{{escaped}}}\"')")
         if node.amap is not None:
             amap = self.ref(node.amap, "_amap")
             self.emit(indent, f"for key, val in {amap}.ordered(self.{node.amap.name}):")
-            self.emit(indent + 1, "out.append(' ' + key + '=\"' + _ea(val) + '\"')")
+            self.emit(indent + 1, "out.append(f' {key}=\"{_ea(val)}\"')")
 
     def content(self, node: _Node, indent: int) -> str:
         """Text, flag children and child elements of ``node`` (its start tag is open, unclosed)."""
@@ -368,6 +369,14 @@ class _WriterSource:
             else:
                 self.emit(indent, f"for item in self.{prop.name}:")
                 self.emit(indent + 1, "item._write(out)")
+            return
+        if node.props() == node.attrs[:1]:  # one attribute alone: the element written in one piece
+            prop = node.attrs[0]
+            value = self.fresh("v")
+            self.emit(indent, f"{value} = self.{prop.name}")
+            self.emit(indent, f"if {value} is not None:")
+            escaped = self.attribute_value(prop, value, indent + 1)
+            self.emit(indent + 1, f"out.append(f'<{node.tag} {prop.attribute}=\"{{{escaped}}}\"/>')")
             return
         self.emit(indent, f"if {self.condition(node)}:")
         self.open_and_close(node, indent + 1, f"'<{node.tag}'", f"'</{node.tag}>'")
