@@ -1,6 +1,7 @@
 """Guest device names (``vda``, ``sdb``, ``hdc``…) as libvirt derives them from the bus."""
 from __future__ import annotations
 
+import functools
 import re
 
 from .errors import DomainXmlError
@@ -15,6 +16,7 @@ LIBVIRT_BUS = {"virtio": "virtio", "virtio_scsi": "scsi", "scsi": "scsi", "sata"
 _NAME = re.compile(r"^(vd|sd|hd|fd|xvd|ubd)([a-z]+)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def disk_name(bus: str, index: int) -> str:
     """The name of the ``index``-th (0-based) disk on ``bus``: 0 → ``a``, 25 → ``z``, 26 → ``aa``."""
     if index < 0:

@@ -11,6 +11,7 @@ their target names are handed out (the engine puts the boot disk first).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -329,7 +330,13 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 def _is_uuid(value: str) -> bool:
-    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+    return isinstance(value, str) and _is_uuid_text(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_uuid_text(text: str) -> bool:
+    """Whether ``text`` is a uuid (remembered: a VM's ids are checked at every build)."""
+    return _UUID.fullmatch(text) is not None
 
 
 def _not_a_uuid(what: str, value: str) -> SpecError:

@@ -370,16 +370,26 @@ class _WriterSource:
                 self.emit(indent, f"for item in self.{prop.name}:")
                 self.emit(indent + 1, "item._write(out)")
             return
-        if node.props() == node.attrs[:1]:  # one attribute alone: the element written in one piece
-            prop = node.attrs[0]
-            value = self.fresh("v")
-            self.emit(indent, f"{value} = self.{prop.name}")
-            self.emit(indent, f"if {value} is not None:")
-            escaped = self.attribute_value(prop, value, indent + 1)
-            self.emit(indent + 1, f"out.append(f'<{node.tag} {prop.attribute}=\"{{{escaped}}}\"/>')")
+        props = node.props()
+        if not node.children and len(props) == 1 and isinstance(props[0], (Attr, Text, Flag)):
+            self.lone_property(node.tag, props[0], indent)  # the element written in one piece
             return
         self.emit(indent, f"if {self.condition(node)}:")
         self.open_and_close(node, indent + 1, f"'<{node.tag}'", f"'</{node.tag}>'")
+
+    def lone_property(self, tag: str, prop: Prop, indent: int) -> None:
+        if isinstance(prop, Flag):
+            self.emit(indent, f"if self.{prop.name}:")
+            self.emit(indent + 1, f"out.append('<{tag}/>')")
+            return
+        value = self.fresh("v")
+        self.emit(indent, f"{value} = self.{prop.name}")
+        self.emit(indent, f"if {value} is not None:")
+        if isinstance(prop, Attr):
+            escaped = self.attribute_value(prop, value, indent + 1)
+            self.emit(indent + 1, f"out.append(f'<{tag} {prop.attribute}=\"{{{escaped}}}\"/>')")
+        else:
+            self.emit(indent + 1, f"out.append(f'<{tag}>{{{self.text_expr(prop, value)}}}</{tag}>')")
 
     def open_and_close(self, node: _Node, indent: int, start: str, end: str) -> None:
         self.emit(indent, f"out.append({start})")
