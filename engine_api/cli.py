@@ -35,6 +35,8 @@ def _config(args: argparse.Namespace) -> Config:
         config.state_dir = Path(args.state_dir)
     if getattr(args, "transition_delay", None) is not None:
         config.transition_delay = args.transition_delay
+    if getattr(args, "monitor_interval", None) is not None:
+        config.monitor_interval = args.monitor_interval
     return config
 
 
@@ -174,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", default="demo", help="scenario for a new database: demo, empty or scale:N")
     serve.add_argument("--transition-delay", type=float, default=None,
                        help="seconds per step of asynchronous state changes (0: instant)")
+    serve.add_argument("--monitor-interval", type=float, default=None,
+                       help="seconds between device monitoring cycles (default 1)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
     serve.set_defaults(func=cmd_serve)
 
