@@ -275,15 +275,17 @@ def _dump_value(parent: etree._Element, key: str, value: Any, namespace: str) ->
 
 def _write_items(out: list[str], values: dict[str, Any], prefix: str) -> None:
     for key, value in values.items():
-        _write_value(out, key, value, prefix)
+        if type(value) is str:  # most values: untyped strings
+            out.append(f"<{prefix}:{key}>{escape_text(value)}</{prefix}:{key}>" if value else f"<{prefix}:{key}/>")
+        else:
+            _write_value(out, key, value, prefix)
 
 
 def _write_value(out: list[str], key: str, value: Any, prefix: str) -> None:
     if value is None:
         return
     tag = f"{prefix}:{key}"
-    kind = type(value)
-    if kind is str:  # most values: untyped strings
+    if type(value) is str:
         out.append(f"<{tag}>{escape_text(value)}</{tag}>" if value else f"<{tag}/>")
     elif isinstance(value, dict):
         _write_group(out, tag, "", value, prefix)
