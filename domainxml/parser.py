@@ -111,10 +111,9 @@ def parse_devices(xml: str | bytes | etree._Element) -> list[ReportedDevice]:
 def _devices(devices: etree._Element) -> list[ReportedDevice]:
     found = []
     for child in devices:
-        view = _READERS.get(child.tag)
-        if view is not None:
-            read, convert = view
-            device = convert(*read(child))
+        read = _READERS.get(child.tag)
+        if read is not None:
+            device = read(child)
             if device is not None:
                 found.append(device)
     return found
@@ -131,72 +130,78 @@ def _present(**values: Any) -> dict[str, Any]:
     return values
 
 
+_Text = str | None
+_Number = int | None
+_Attributes = Mapping[str, str] | None
+
 # Each view below turns the properties of one monitored element into a ReportedDevice (None: not
 # a device to monitor); its parameters name the properties it reads, in the order they are read.
 
 
-def _disk(device, target_dev, target_bus, source_file, source_dev, alias, address) -> ReportedDevice:
+def _disk(device: _Text, target_dev: _Text, target_bus: _Text, source_file: _Text, source_dev: _Text, alias: _Text,
+          address: _Attributes) -> ReportedDevice:
     return ReportedDevice("disk", device or "disk", alias, address or None, logical_name=target_dev,
                           params=_present(path=source_file or source_dev or None, bus=target_bus))
 
 
-def _interface(type, mac, model, source_bridge, target_dev, alias, address) -> ReportedDevice:
+def _interface(type: _Text, mac: _Text, model: _Text, source_bridge: _Text, target_dev: _Text, alias: _Text,
+               address: _Attributes) -> ReportedDevice:
     return ReportedDevice("interface", type or "bridge", alias, address or None, mac=_mac(mac),
                           params=_present(model=model, bridge=source_bridge, host_dev=target_dev))
 
 
-def _controller(type, index, model, alias, address) -> ReportedDevice:
+def _controller(type: _Text, index: _Number, model: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     device = "virtio-scsi" if model == "virtio-scsi" else (type or "")
     return ReportedDevice("controller", device, alias, address or None, params=_present(index=index, model=model))
 
 
-def _channel(type, target_name, alias, address) -> ReportedDevice:
+def _channel(type: _Text, target_name: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("channel", type or "", alias, address or None, params=_present(name=target_name or None))
 
 
-def _graphics(type, port, tls_port) -> ReportedDevice:
+def _graphics(type: _Text, port: _Number, tls_port: _Number) -> ReportedDevice:
     return ReportedDevice("graphics", type or "",
                           params=_present(port=port if port and port > 0 else None,
                                           tls_port=tls_port if tls_port and tls_port > 0 else None))
 
 
-def _video(model, alias, address) -> ReportedDevice:
+def _video(model: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("video", model or "", alias, address or None)
 
 
-def _memballoon(model, alias, address) -> ReportedDevice | None:
+def _memballoon(model: _Text, alias: _Text, address: _Attributes) -> ReportedDevice | None:
     if model == "none":
         return None
     return ReportedDevice("balloon", "memballoon", alias, address or None, params=_present(model=model))
 
 
-def _rng(model, backend, alias, address) -> ReportedDevice:
+def _rng(model: _Text, backend: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("rng", model or "virtio", alias, address or None,
                           params=_present(source=backend.rsplit("/", 1)[-1] if backend else None))
 
 
-def _console(alias, address) -> ReportedDevice:
+def _console(alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("console", "console", alias, address or None)
 
 
-def _watchdog(model, action, alias, address) -> ReportedDevice:
+def _watchdog(model: _Text, action: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("watchdog", "watchdog", alias, address or None, params=_present(model=model, action=action))
 
 
-def _sound(model, alias, address) -> ReportedDevice:
+def _sound(model: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("sound", model or "", alias, address or None)
 
 
-def _redirdev(type, bus, alias, address) -> ReportedDevice:
+def _redirdev(type: _Text, bus: _Text, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("redir", type or "", alias, address or None, params=_present(bus=bus))
 
 
-def _hostdev(type, source_address, alias, address) -> ReportedDevice:
+def _hostdev(type: _Text, source_address: _Attributes, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("hostdev", type or "", alias, address or None,
                           params=_present(source_address=dict(source_address) if source_address else None))
 
 
-def _memory(size_kib, node, alias, address) -> ReportedDevice:
+def _memory(size_kib: _Number, node: _Number, alias: _Text, address: _Attributes) -> ReportedDevice:
     return ReportedDevice("memory", "memory", alias, address or None,
                           params=_present(size_mb=size_kib // 1024 if size_kib is not None else None, node=node))
 
@@ -220,9 +225,9 @@ _VIEWS: dict[str, tuple[type, Callable[..., ReportedDevice | None]]] = {
 """Per monitored element: its declarative class and its view."""
 
 
-def _reader(cls: type, view: Callable[..., Any]) -> Callable[[etree._Element], tuple[Any, ...]]:
-    """The reader of the properties ``view`` takes, in the order it takes them."""
-    return cls.reader(tuple(inspect.signature(view).parameters))
+def _reader(cls: type, view: Callable[..., ReportedDevice | None]) -> Callable[[etree._Element], Any]:
+    """The reader of the properties ``view`` takes, in the order it takes them, answering the view."""
+    return cls.reader(tuple(inspect.signature(view).parameters), into=view)
 
 
-_READERS = {tag: (_reader(cls, view), view) for tag, (cls, view) in _VIEWS.items()}
+_READERS = {tag: _reader(cls, view) for tag, (cls, view) in _VIEWS.items()}

@@ -536,21 +536,21 @@ class XmlObject:
         return obj
 
     @classmethod
-    def reader(cls, names: tuple[str, ...]) -> Callable[[etree._Element], tuple[Any, ...]]:
-        """A reader of only the named properties, answering their values in the order of ``names``
-        (for hot paths that need a few values of many elements; compiled once per class and set
-        of names)."""
+    def reader(cls, names: tuple[str, ...], into: Callable[..., Any] | None = None) -> Callable[[etree._Element], Any]:
+        """A reader of only the named properties, answering their values in the order of ``names``,
+        or what ``into`` answers when called with them (for hot paths that need a few values of many
+        elements; compiled once per class, set of names and ``into``)."""
         cache = cls.__dict__.get("_readers")
         if cache is None:
             cache = {}
             cls._readers = cache
-        read = cache.get(names)
+        read = cache.get((names, into))
         if read is None:
             unknown = [name for name in names if name not in cls._props]
             if unknown:
                 raise TypeError(f"{cls.__name__} has no properties {unknown}")
-            read = _ReaderSource(cls, names).compile(_layout(cls, [cls._props[name] for name in names]))
-            cache[names] = read
+            read = _ReaderSource(cls, names).compile(_layout(cls, [cls._props[name] for name in names]), into)
+            cache[names, into] = read
         return read
 
     # -- introspection ------------------------------------------------------------------------
@@ -586,7 +586,8 @@ class _ReaderSource:
     """Generates the Python source of a reader from a layout.
 
     The reader takes an element and answers the values of the given properties as a tuple, in
-    the order of their names; each value is held in a local variable while the element is read.
+    the order of their names, or passes them to a function; each value is held in a local
+    variable while the element is read.
     """
 
     def __init__(self, cls: type, names: tuple[str, ...]) -> None:
@@ -679,13 +680,14 @@ class _ReaderSource:
             self.emit(body, "if cls is not None:")
             self.emit(body + 1, f"{self.local[items.name]}.append(cls.from_element({child}))")
 
-    def compile(self, root: _Node) -> Callable[[etree._Element], tuple[Any, ...]]:
+    def compile(self, root: _Node, into: Callable[..., Any] | None = None) -> Callable[[etree._Element], Any]:
         self.emit(0, "def _read(el):")
         for name in self.names:
             prop = self.cls._props[name]
             self.emit(1, f"{self.local[name]} = {'[]' if prop.list_valued else repr(prop.default())}")
         self.node(root, "el", 1, 1)
-        self.emit(1, f"return ({''.join(self.local[name] + ', ' for name in self.names)})")
+        values = "".join(self.local[name] + ", " for name in self.names)
+        self.emit(1, f"return ({values})" if into is None else f"return {self.ref(into, '_into')}({values})")
         namespace = dict(self.namespace)
         exec(compile("\n".join(self.lines), f"<xmlmodel reader {self.cls.__name__}>", "exec"), namespace)  # noqa: S102
         return namespace["_read"]
