@@ -50,7 +50,7 @@ def parse_xml(data: str | bytes, *, what: str = "XML document", max_bytes: int =
         raise DomainXmlError(f"{what}: expected XML text, got {type(data).__name__}")
     if len(data) > max_bytes:
         raise DomainXmlError(f"{what} is too large: {len(data)} bytes, at most {max_bytes} are accepted")
-    if not data.strip():
+    if not data or data.isspace():
         raise DomainXmlError(f"{what} is empty")
     try:
         root = etree.fromstring(data, _parser())
