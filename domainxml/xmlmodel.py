@@ -465,7 +465,8 @@ class XmlObject:
         cls._list_props = tuple(name for name, prop in props.items() if prop.list_valued)
         cls._layout = _layout(cls, list(props.values()))
         cls._fields = (*cls._defaults, *cls._list_props)
-        cls.__init__ = _compile_init(cls)
+        if "__init__" not in vars(cls):  # a class declaring its own constructor keeps it
+            cls.__init__ = _compile_init(cls)
         cls._write = _WriterSource(cls).compile(cls._layout)
         cls._read = staticmethod(_ReaderSource(cls, cls._fields).compile(cls._layout))
         XmlObject._registry.append(cls)

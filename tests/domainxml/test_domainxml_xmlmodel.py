@@ -150,3 +150,34 @@ def test_child_declared_with_a_class_uses_its_tag(declare) -> None:
     holder = Holder(timer=el.Timer(name="pit"))
     assert holder.to_xml() == '<holder><timer name="pit"/></holder>'
     assert Holder.from_element(holder.to_element()) == holder
+
+
+def test_constructors_take_properties_by_keyword_only() -> None:
+    timers = [el.Timer(name="rtc")]
+    assert el.Clock(offset="utc", timers=timers).timers is timers
+    assert el.Timer(name="pit", present=None).present is None
+    with pytest.raises(TypeError):
+        el.Timer("pit")
+
+
+def test_a_class_declaring_its_own_constructor_keeps_it(declare) -> None:
+    class Named(XmlObject):
+        TAG = "named"
+        name = Attr("@name")
+
+        def __init__(self, name: str) -> None:
+            super().__init__(name=name.upper())
+
+    assert Named("x").to_xml() == '<named name="X"/>'
+
+
+def test_readers_answer_the_named_properties_in_order_or_pass_them_on() -> None:
+    element = etree.fromstring("<disk device='cdrom'><target dev='sdc'/><alias name='first'/><target bus='sata'/>"
+                               "<alias name='last'/><address type='drive' unit='2' zz='1'/><readonly/></disk>")
+    names = ("alias", "target_dev", "target_bus", "readonly", "shareable", "address", "boot_order")
+    assert el.Disk.reader(names)(element) == ("last", "sdc", "sata", True, False, {"type": "drive", "unit": "2"},
+                                              None)
+    assert el.Disk.reader(("device", "alias"), into=lambda device, alias: f"{device}/{alias}")(element) == "cdrom/last"
+    assert el.Disk.reader(names) is el.Disk.reader(names)
+    with pytest.raises(TypeError, match=r"no properties \['colour'\]"):
+        el.Disk.reader(("colour",))
