@@ -1,8 +1,8 @@
 """Reading a Domain XML as libvirt reports it: the devices device monitoring needs, and the metadata."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any

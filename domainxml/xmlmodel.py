@@ -533,7 +533,7 @@ class XmlObject:
     def from_element(cls, element: etree._Element) -> XmlObject:
         """Read ``element``; undeclared attributes and children are ignored."""
         obj = cls.__new__(cls)
-        obj.__dict__.update(zip(cls._fields, cls._read(element)))
+        obj.__dict__.update(zip(cls._fields, cls._read(element), strict=True))
         return obj
 
     @classmethod
