@@ -62,10 +62,10 @@ NIC_MODELS = {"virtio": "virtio", "e1000": "e1000", "e1000e": "e1000e", "rtl8139
               "rtl8139_virtio": "rtl8139"}
 #: States in which a VM's disks and NICs are plugged and unplugged on the host.
 HOTPLUG_STATES = frozenset({"up", "paused"})
-#: States in which a VM has a domain on a host.
+#: States in which a VM occupies a host, which runs a domain for it.
 DOMAIN_STATES = frozenset({
     "up", "powering_up", "powering_down", "paused", "migrating", "reboot_in_progress",
-    "wait_for_launch", "not_responding", "unknown",
+    "wait_for_launch", "saving_state", "restoring_state", "not_responding", "unknown",
 })
 
 

@@ -38,11 +38,8 @@ from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_ref
 from engine_api.types.fields import RefSpec, href_of
 
-#: States in which a VM occupies a host.
-RUNNING_STATES = frozenset({
-    "up", "powering_up", "powering_down", "paused", "migrating", "reboot_in_progress",
-    "wait_for_launch", "saving_state", "restoring_state", "not_responding", "unknown",
-})
+#: States in which a VM occupies a host (and the host runs a domain for it).
+RUNNING_STATES = domains.DOMAIN_STATES
 
 # Audit log codes (the engine's AuditLogType).
 USER_RUN_VM = 32
