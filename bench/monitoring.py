@@ -58,30 +58,27 @@ def main() -> int:
                 domains.host_domain(session, vm)
             launch = time.perf_counter() - started
 
-        with db.transaction() as session:
-            db.counter.reset()
-            started = time.perf_counter()
-            first = monitoring.run_cycle(session, settings, limit=len(running))
-            first_seconds = time.perf_counter() - started
-            first_sql = db.counter.count
+        db.counter.reset()
+        started = time.perf_counter()
+        first = monitoring.run_cycle(db, settings, limit=len(running))
+        first_seconds = time.perf_counter() - started
+        first_sql = db.counter.count
 
         quiet, changed = [], []
         for round_number in range(args.repeat):
-            with db.transaction() as session:
-                db.counter.reset()
-                started = time.perf_counter()
-                assert monitoring.run_cycle(session, settings) == []
-                quiet.append((time.perf_counter() - started, db.counter.count))
+            db.counter.reset()
+            started = time.perf_counter()
+            assert monitoring.run_cycle(db, settings) == []
+            quiet.append((time.perf_counter() - started, db.counter.count))
             targets = running[round_number % 100::100]  # 1% of the VMs, others each round
             with db.transaction() as session:
                 ctx = RequestContext(session=session)
                 for vm in targets:
                     vms.add_vm_nic(ctx, {"name": f"hot{round_number}"}, vm.id)
-            with db.transaction() as session:
-                db.counter.reset()
-                started = time.perf_counter()
-                read = monitoring.run_cycle(session, settings)
-                changed.append((time.perf_counter() - started, db.counter.count, len(read), len(targets)))
+            db.counter.reset()
+            started = time.perf_counter()
+            read = monitoring.run_cycle(db, settings)
+            changed.append((time.perf_counter() - started, db.counter.count, len(read), len(targets)))
         db.dispose()
 
     quiet_ms = statistics.median(seconds for seconds, _ in quiet) * 1000

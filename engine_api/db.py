@@ -92,10 +92,17 @@ class Database:
         Base.metadata.drop_all(self.engine)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any error."""
+    def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error.
+
+        ``immediate`` takes SQLite's write lock at the start (``BEGIN IMMEDIATE``), for work that
+        reads and then writes what it read and must not see another writer commit in between;
+        on PostgreSQL such work takes row locks (``SELECT … FOR UPDATE``) instead.
+        """
         with self.sessions() as session:
             with session.begin():
+                if immediate and self.is_sqlite:
+                    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 yield session
 
     def dispose(self) -> None:

@@ -45,8 +45,7 @@ class Ticker(threading.Thread):
     def monitor(self) -> list[str]:
         """One device monitoring cycle; the ids of the VMs whose Domain XML it read."""
         try:
-            with self.engine.db.transaction() as session:
-                return monitoring.run_cycle(session, self.engine.settings)
+            return monitoring.run_cycle(self.engine.db, self.engine.settings)
         except Exception:
             log.exception("device monitoring failed")
             return []

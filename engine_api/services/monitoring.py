@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 import domainxml as dx
 from engine_api import models as m
+from engine_api.db import Database
 from engine_api.faults import BadRequest, NotFound, cannot
 from engine_api.services import domains, events
 from engine_api.services.context import RequestContext
@@ -204,29 +205,48 @@ def changed_vms(session: Session, limit: int = CYCLE_LIMIT) -> list[str]:
     ))
 
 
-def run_cycle(session: Session, settings: Any, limit: int = CYCLE_LIMIT) -> list[str]:
-    """One monitoring cycle; returns the ids of the VMs whose Domain XML it read."""
-    vm_ids = changed_vms(session, limit)
-    if not vm_ids:
-        return []
-    ctx = RequestContext(session=session, settings=settings)
+def run_cycle(db: Database, settings: Any, limit: int = CYCLE_LIMIT) -> list[str]:
+    """One monitoring cycle; returns the ids of the VMs whose Domain XML it read.
+
+    Each VM is monitored in a transaction of its own that holds the VM's lock from before the
+    Domain XML is read until its outcome is written (on SQLite, the database's write lock), so
+    a failure stays with its VM and no hot-plug can slip in between.
+    """
+    with db.transaction() as session:
+        vm_ids = changed_vms(session, limit)
     read = []
     for vm_id in vm_ids:
-        vm = _lock(session, vm_id)
-        domain = _domain(session, vm_id)
-        if vm is None or domain is None or vm.devices_hash == domain.devices_hash:
-            continue
         try:
-            with session.begin_nested():
-                apply_report(ctx, vm, dx.parse(domain.xml), domain.devices_hash, _rows(session, vm_id))
-        except dx.DomainXmlError as error:
-            log.error("VM %s: the reported Domain XML cannot be read: %s", vm.name, error)
-            vm.devices_hash = domain.devices_hash
-        except Exception:  # one VM's report must not stop the monitoring of the others
-            log.exception("VM %s: applying the reported Domain XML failed", vm.name)
-            vm.devices_hash = domain.devices_hash
-        read.append(vm_id)
+            with db.transaction(immediate=True) as session:
+                if monitor_vm(RequestContext(session=session, settings=settings), vm_id):
+                    read.append(vm_id)
+        except Exception as error:  # one VM's report must not stop the monitoring of the others
+            if isinstance(error, dx.DomainXmlError):
+                log.error("VM %s: the reported Domain XML cannot be read: %s", vm_id, error)
+            else:
+                log.exception("VM %s: applying the reported Domain XML failed", vm_id)
+            with db.transaction(immediate=True) as session:
+                _skip(session, vm_id)
+            read.append(vm_id)
     return read
+
+
+def monitor_vm(ctx: RequestContext, vm_id: str) -> bool:
+    """Read and apply one VM's reported Domain XML if its hash changed; False when it had not."""
+    session = ctx.session
+    vm = _lock(session, vm_id)
+    domain = _domain(session, vm_id)
+    if vm is None or domain is None or vm.devices_hash == domain.devices_hash:
+        return False
+    apply_report(ctx, vm, dx.parse(domain.xml), domain.devices_hash, _rows(session, vm_id))
+    return True
+
+
+def _skip(session: Session, vm_id: str) -> None:
+    """Take a report that cannot be applied as seen, so that it is not read again until it changes."""
+    vm, domain = _lock(session, vm_id), _domain(session, vm_id)
+    if vm is not None and domain is not None:
+        vm.devices_hash = domain.devices_hash
 
 
 # -- the API -----------------------------------------------------------------------------------

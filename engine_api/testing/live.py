@@ -57,6 +57,16 @@ class LiveEngine:
 
         self.engine.settings = replace(self.engine.settings, transition_delay=seconds)
 
+    def run_monitoring(self) -> list[str]:
+        """Run a device monitoring cycle now rather than waiting for the next one.
+
+        When it returns, every Domain XML reported before the call has been applied (by this
+        cycle or by the engine's own). Returns the ids of the VMs whose XML this cycle read.
+        """
+        from engine_api.services import monitoring
+
+        return monitoring.run_cycle(self.db, self.engine.settings)
+
     def reset(self, scenario: str = "empty") -> None:
         """Delete every row and seed ``scenario`` afresh."""
         from fixtures import seed

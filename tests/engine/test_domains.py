@@ -97,23 +97,38 @@ def test_a_monitoring_cycle_reads_only_the_vms_whose_devices_hash_changed(databa
         for vm in running:
             assert domains.host_domain(session, vm) is not None
     assert len(running) > 5
-    with database.transaction() as session:
-        assert sorted(monitoring.run_cycle(session, settings)) == sorted(vm.id for vm in running)
-    with database.transaction() as session:
-        database.counter.reset()
-        assert monitoring.run_cycle(session, settings) == []
-        assert database.counter.count == 1
+    assert sorted(monitoring.run_cycle(database, settings)) == sorted(vm.id for vm in running)
+    database.counter.reset()
+    assert monitoring.run_cycle(database, settings) == []
+    assert database.counter.count == 1
     target = next(vm for vm in running if vm.status == "up")
     with database.transaction() as session:
         nic = vms.add_vm_nic(RequestContext(session=session), {"name": "hot"}, target.id)
     with database.transaction() as session:
         assert monitoring.changed_vms(session) == [target.id]
-        assert monitoring.run_cycle(session, settings) == [target.id]
+    assert monitoring.run_cycle(database, settings) == [target.id]
+    with database.transaction() as session:
         row = session.scalars(select(m.VmDevice).where(m.VmDevice.id == nic.id)).one()
         assert row.plugged and row.address["type"] == "pci" and row.alias == f"ua-{nic.id}"
         unmanaged = session.scalars(select(m.VmDevice).where(m.VmDevice.vm_id == target.id,
                                                              m.VmDevice.managed.is_(False))).all()
         assert {row.type for row in unmanaged} >= {"controller", "channel"}
-    with database.transaction() as session:
-        assert monitoring.run_cycle(session, settings) == []
+    assert monitoring.run_cycle(database, settings) == []
 
+
+def test_a_report_that_cannot_be_read_is_skipped_until_it_changes(database, caplog):
+    seed(database, "demo")
+    settings = Settings()
+    with database.transaction() as session:
+        vm = next(vm for vm in _running(session) if vm.status == "up")
+        domain = domains.host_domain(session, vm)
+        domain.xml = "<domain><devices>"  # what a broken host might report
+        domain.devices_hash = "broken"
+        other = next(other for other in _running(session) if other.id != vm.id)
+        domains.host_domain(session, other)
+    assert sorted(monitoring.run_cycle(database, settings)) == sorted([vm.id, other.id])
+    assert "cannot be read" in caplog.text
+    with database.transaction() as session:
+        assert session.get(m.Vm, vm.id).devices_hash == "broken"
+        assert session.get(m.Vm, other.id).devices_hash == session.get(m.VmDomain, other.id).devices_hash
+    assert monitoring.run_cycle(database, settings) == []
