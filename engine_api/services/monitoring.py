@@ -7,9 +7,9 @@ aliases and guest names of matched devices, unmanaged devices libvirt added (con
 channels…), managed devices the host no longer reports (unplugged, their address cleared, the
 NIC or disk attachment with them) and unmanaged devices that went away.
 
-Each VM is handled under its row lock, the lock hot-plug and hot-unplug take too, and its
-Domain XML is read after that lock is held: a report that is older than a hot-plug can never
-unplug the device that was just plugged.
+Each VM is handled in a transaction of its own under its row lock, the lock hot-plug and
+hot-unplug take too, and its Domain XML is read after that lock is held: a report that is older
+than a hot-plug can never unplug the device that was just plugged.
 """
 from __future__ import annotations
 
