@@ -123,22 +123,21 @@ def vm_spec(session: Session, vm: m.Vm) -> dx.VmSpec:
 
 def _spec(vm: m.Vm, cluster: Optional[m.Cluster], display_network: Optional[str], rows: _VmRows,
           storage: dict[str, m.StorageDomain]) -> dx.VmSpec:
-    memory_mb = max(1, vm.memory // MIB)
-    cpu_type = cluster.cpu_type if cluster is not None else None
+    cpu_model = CPU_MODELS.get((cluster.cpu_type if cluster is not None else None) or "")
     spec = dx.VmSpec(
-        id=vm.id, name=vm.name, memory_mb=memory_mb,
+        id=vm.id, name=vm.name, memory_mb=max(1, vm.memory // MIB),
         max_memory_mb=vm.memory_max // MIB if vm.memory_max and vm.memory_max > vm.memory else None,
         min_guaranteed_memory_mb=vm.memory_guaranteed // MIB if vm.memory_guaranteed else None,
         sockets=vm.cpu_sockets, cores=vm.cpu_cores, threads=vm.cpu_threads,
-        cpu_model=CPU_MODELS.get(cpu_type or ""), host_passthrough=CPU_MODELS.get(cpu_type or "") is None,
+        cpu_model=cpu_model, host_passthrough=cpu_model is None,
         cluster_version=f"{cluster.version_major}.{cluster.version_minor}" if cluster is not None else "4.7",
         storage_pool_id=(cluster.data_center_id if cluster is not None else None) or NO_POOL,
         hyperv=vm.os_type.startswith("windows"),
     )
     devices = {device.id: device for device in rows.devices}
-    bootable = sorted(((attachment, disk) for attachment, disk in rows.attachments if disk.id in devices),
-                      key=lambda pair: (not pair[0].bootable, pair[1].name, pair[1].id))
-    for attachment, disk in bootable:
+    plugged_disks = sorted(((attachment, disk) for attachment, disk in rows.attachments if disk.id in devices),
+                           key=lambda pair: (not pair[0].bootable, pair[1].name, pair[1].id))  # boot disk first
+    for attachment, disk in plugged_disks:
         spec.disks.append(_disk_spec(attachment, disk, devices[disk.id], storage.get(disk.storage_domain_id or "")))
     for nic, network, mtu in sorted(rows.nics, key=lambda row: (row[0].name, row[0].id)):
         if nic.id in devices:
