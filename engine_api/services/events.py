@@ -7,6 +7,12 @@ from engine_api.models import Event
 from engine_api.services.context import RequestContext
 
 
+def acting_user(ctx: RequestContext) -> str:
+    """The acting user as the engine's event texts name it: ``admin@internal-authz``."""
+    name = ctx.user.user_name if ctx.user is not None else ctx.settings.admin_user
+    return f"{name}-authz"
+
+
 def record_event(
     ctx: RequestContext,
     code: int,

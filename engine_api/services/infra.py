@@ -11,6 +11,7 @@ from engine_api.faults import BadRequest, cannot
 from engine_api.services import events, jobs, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
+from engine_api.services.events import acting_user
 from engine_api.services.macs import format_mac
 from engine_api.services.registry import REGISTRY, CollectionDef
 
@@ -30,7 +31,7 @@ def add_data_center(ctx: RequestContext, data: dict[str, Any], parent_id: Option
     ctx.session.add(network)
     ctx.session.flush()
     ctx.session.add(m.VnicProfile(name=MANAGEMENT_NETWORK, network_id=network.id))
-    events.record_event(ctx, 950, f"Data Center {dc.name} was added by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 950, f"Data Center {dc.name} was added by {acting_user(ctx)}.",
                         data_center_id=dc.id)
     return dc
 
@@ -50,7 +51,7 @@ def remove_data_center(ctx: RequestContext, dc: m.DataCenter, parent_id: Optiona
         ctx.session.delete(network)
     ctx.session.flush()  # what refers to the data center first: no ORM relationship orders these writes
     ctx.session.delete(dc)
-    events.record_event(ctx, 954, f"Data Center {dc.name} was removed by {ctx.settings.admin_user}-authz")
+    events.record_event(ctx, 954, f"Data Center {dc.name} was removed by {acting_user(ctx)}")
 
 
 # -- clusters -------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def add_cluster(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[s
     ).first()
     if management is not None:
         ctx.session.add(m.ClusterNetwork(cluster_id=cluster.id, network_id=management.id, display=True))
-    events.record_event(ctx, 809, f"Cluster {cluster.name} was added by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 809, f"Cluster {cluster.name} was added by {acting_user(ctx)}.",
                         cluster_id=cluster.id, data_center_id=cluster.data_center_id)
     return cluster
 
@@ -79,7 +80,7 @@ def remove_cluster(ctx: RequestContext, cluster: m.Cluster, parent_id: Optional[
         if ctx.session.scalars(select(model.id).where(model.cluster_id == cluster.id).limit(1)).first():
             raise cannot("remove Cluster", f"Cluster has {label} attached")
     ctx.session.delete(cluster)
-    events.record_event(ctx, 813, f"Cluster {cluster.name} was removed by {ctx.settings.admin_user}-authz",
+    events.record_event(ctx, 813, f"Cluster {cluster.name} was removed by {acting_user(ctx)}",
                         data_center_id=cluster.data_center_id)
 
 
@@ -110,7 +111,7 @@ def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]
             ip_address=host.address if index == 0 else None,
             network_id=management if index == 0 else None,
         ))
-    events.record_event(ctx, 42, f"Host {host.name} was added by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 42, f"Host {host.name} was added by {acting_user(ctx)}.",
                         host_id=host.id, cluster_id=host.cluster_id)
     transitions.schedule(ctx, "host", host.id, "installed")
     return host
@@ -180,7 +181,7 @@ def deactivate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -
     job = jobs.start_job(ctx, f"Moving Host {host.name} to Maintenance")
     host.status = "preparing_for_maintenance"
     events.record_event(ctx, 600, f"Host {host.name} was switched to Maintenance mode by "
-                        f"{ctx.settings.admin_user}-authz{_reason(params)}.", host_id=host.id,
+                        f"{acting_user(ctx)}{_reason(params)}.", host_id=host.id,
                         cluster_id=host.cluster_id)
     transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job.id)
     return {"job": {"href": f"{t.API_PREFIX}/jobs/{job.id}", "id": job.id}}
@@ -197,7 +198,7 @@ def activate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> 
     _host_pending(ctx, host)
     job = jobs.start_job(ctx, f"Activating Host {host.name}")
     host.status = "unassigned"
-    events.record_event(ctx, 16, f"Host {host.name} was activated by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 16, f"Host {host.name} was activated by {acting_user(ctx)}.",
                         host_id=host.id, cluster_id=host.cluster_id)
     transitions.schedule(ctx, "host", host.id, "up", job_id=job.id)
     return {"job": {"href": f"{t.API_PREFIX}/jobs/{job.id}", "id": job.id}}
@@ -212,7 +213,7 @@ def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = No
         raise cannot("remove Host", "Host must be in Maintenance mode first")
     transitions.cancel(ctx, "host", host.id)
     ctx.session.delete(host)
-    events.record_event(ctx, 44, f"Host {host.name} was removed by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 44, f"Host {host.name} was removed by {acting_user(ctx)}.",
                         cluster_id=host.cluster_id)
 
 
@@ -227,7 +228,7 @@ def add_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: Opt
     domain.status = "unattached"
     ctx.session.add(domain)
     ctx.session.flush()
-    events.record_event(ctx, 956, f"Storage Domain {domain.name} was added by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 956, f"Storage Domain {domain.name} was added by {acting_user(ctx)}.",
                         storage_domain_id=domain.id)
     return domain
 
@@ -248,7 +249,7 @@ def attach_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: 
     if dc is not None and dc.status == "uninitialized" and domain.type == "data":
         dc.status = "up"
     events.record_event(ctx, 962, f"Storage Domain {domain.name} was attached to Data Center "
-                        f"{dc.name if dc else parent_id} by {ctx.settings.admin_user}-authz.",
+                        f"{dc.name if dc else parent_id} by {acting_user(ctx)}.",
                         storage_domain_id=domain.id, data_center_id=parent_id)
     return domain
 
@@ -262,7 +263,7 @@ def detach_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_i
     domain.master = False
     domain.status = "unattached"
     events.record_event(ctx, 964, f"Storage Domain {domain.name} was detached from Data Center "
-                        f"{dc.name if dc else parent_id} by {ctx.settings.admin_user}-authz",
+                        f"{dc.name if dc else parent_id} by {acting_user(ctx)}",
                         storage_domain_id=domain.id, data_center_id=parent_id)
 
 
@@ -270,7 +271,7 @@ def remove_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_i
     if domain.data_center_id is not None:
         raise cannot("remove Storage Domain", "Storage Domain is attached to a Data Center; detach it first")
     ctx.session.delete(domain)
-    events.record_event(ctx, 960, f"Storage Domain {domain.name} was removed by {ctx.settings.admin_user}-authz")
+    events.record_event(ctx, 960, f"Storage Domain {domain.name} was removed by {acting_user(ctx)}")
 
 
 # -- networks and profiles ------------------------------------------------------------------
@@ -354,7 +355,7 @@ def add_vnic_profile(ctx: RequestContext, data: dict[str, Any], parent_id: Optio
     dc = ctx.session.get(m.DataCenter, network.data_center_id) if network and network.data_center_id else None
     events.record_event(ctx, 1122, f"VM network interface profile {profile.name} was added to network "
                         f"{network.name if network else ''} in Data Center: {dc.name if dc else ''}. "
-                        f"(User: {ctx.settings.admin_user}-authz)", data_center_id=dc.id if dc else None)
+                        f"(User: {acting_user(ctx)})", data_center_id=dc.id if dc else None)
     return profile
 
 
@@ -366,7 +367,7 @@ def remove_vnic_profile(ctx: RequestContext, profile: m.VnicProfile, parent_id: 
     ctx.session.delete(profile)
     events.record_event(ctx, 1126, f"VM network interface profile {profile.name} was removed from network "
                         f"{network.name if network else ''} in Data Center: {dc.name if dc else ''}. "
-                        f"(User: {ctx.settings.admin_user}-authz)", data_center_id=dc.id if dc else None)
+                        f"(User: {acting_user(ctx)})", data_center_id=dc.id if dc else None)
 
 
 # -- the collections ------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from engine_api import models as m
 from engine_api.faults import Conflict, cannot
 from engine_api.services import domains, events, jobs, transitions
 from engine_api.services.context import RequestContext
+from engine_api.services.events import acting_user
 from engine_api.services.refs import resolve_ref
 from engine_api.types.fields import RefSpec, href_of
 
@@ -92,12 +93,6 @@ def refused(action: str, vm: m.Vm) -> Conflict:
 
 
 # -- shared pieces --------------------------------------------------------------------------
-
-def acting_user(ctx: RequestContext) -> str:
-    """The acting user as events name it: ``admin@internal-authz``."""
-    name = ctx.user.user_name if ctx.user is not None else ctx.settings.admin_user
-    return f"{name}-authz"
-
 
 def _host_name(ctx: RequestContext, host_id: Optional[str]) -> str:
     host = ctx.session.get(m.Host, host_id) if host_id else None

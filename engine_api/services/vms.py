@@ -11,8 +11,9 @@ from engine_api.faults import BadRequest, cannot
 from engine_api.services import devices, domains, events, jobs, lifecycle, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
+from engine_api.services.events import acting_user
 from engine_api.services.infra import STORAGE_DOMAINS
-from engine_api.services.lifecycle import RUNNING_STATES, acting_user
+from engine_api.services.lifecycle import RUNNING_STATES
 from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import REGISTRY, CollectionDef
@@ -92,7 +93,7 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         ctx.session.add(copy)
         ctx.session.flush()
         devices.add_nic_device(ctx, copy)
-    events.record_event(ctx, 34, f"VM {vm.name} was created by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 34, f"VM {vm.name} was created by {acting_user(ctx)}.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
     if job is not None:
         _unlock_later(ctx, "vm-image", vm.id, job.id)
@@ -121,7 +122,7 @@ def update_vm(ctx: RequestContext, vm: m.Vm, data: dict[str, Any]) -> m.Vm:
         vm.placement_host_id = placement[0] if placement else None
     for key, value in data.items():
         setattr(vm, key, value)
-    events.record_event(ctx, 35, f"VM {vm.name} configuration was updated by {ctx.settings.admin_user}-authz.",
+    events.record_event(ctx, 35, f"VM {vm.name} configuration was updated by {acting_user(ctx)}.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
     return vm
 
@@ -172,7 +173,7 @@ def add_template(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[
         ctx.session.add(m.Nic(template_id=template.id, name=nic.name, interface=nic.interface,
                               vnic_profile_id=nic.vnic_profile_id, linked=nic.linked, plugged=nic.plugged))
     events.record_event(ctx, 48, f"Creation of Template {template.name} from VM {vm.name} was initiated by "
-                        f"{ctx.settings.admin_user}-authz.", template_id=template.id, vm_id=vm.id,
+                        f"{acting_user(ctx)}.", template_id=template.id, vm_id=vm.id,
                         cluster_id=template.cluster_id)
     transitions.schedule(ctx, "template", template.id, "ok", job_id=job.id, payload={"vm_id": vm.id})
     return template
@@ -206,7 +207,7 @@ def remove_template(ctx: RequestContext, template: m.Template, parent_id: Option
         ctx.session.delete(disk)
     ctx.session.delete(template)
     events.record_event(ctx, 50, f"Removal of Template {template.name} was initiated by "
-                        f"{ctx.settings.admin_user}-authz.",
+                        f"{acting_user(ctx)}.",
                         cluster_id=template.cluster_id)
     events.record_event(ctx, 251, f"Removal of Template {template.name} has been completed.",
                         cluster_id=template.cluster_id)
@@ -233,7 +234,7 @@ def _new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
     ctx.session.flush()
     job = jobs.start_job(ctx, f"Adding Disk {disk.name}")
     events.record_event(ctx, 2020, f"Add-Disk operation of '{disk.name}' was initiated by "
-                        f"{ctx.settings.admin_user}-authz.", storage_domain_id=disk.storage_domain_id)
+                        f"{acting_user(ctx)}.", storage_domain_id=disk.storage_domain_id)
     _unlock_later(ctx, "disk", disk.id, job.id)
     return disk
 
@@ -274,7 +275,7 @@ def remove_disk(ctx: RequestContext, disk: m.Disk, parent_id: Optional[str] = No
     ctx.session.delete(disk)
     domain = ctx.session.get(m.StorageDomain, disk.storage_domain_id) if disk.storage_domain_id else None
     events.record_event(ctx, 2014, f"Disk {disk.name} was successfully removed from domain "
-                        f"{domain.name if domain else ''} (User {ctx.settings.admin_user}-authz).",
+                        f"{domain.name if domain else ''} (User {acting_user(ctx)}).",
                         storage_domain_id=disk.storage_domain_id)
 
 
@@ -320,7 +321,7 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
             devices.set_plugged(ctx, vm.id, disk.id, False)
     if not isinstance(disk_value, dict):
         events.record_event(ctx, 2016, f"Disk {disk.name} was successfully attached to VM {vm.name} by "
-                            f"{ctx.settings.admin_user}-authz.", vm_id=vm.id, cluster_id=vm.cluster_id)
+                            f"{acting_user(ctx)}.", vm_id=vm.id, cluster_id=vm.cluster_id)
     return attachment
 
 
@@ -369,7 +370,7 @@ def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, pa
     if vm is not None:
         devices.remove_device(ctx, vm.id, attachment.disk_id)
         events.record_event(ctx, 2018, f"Disk {disk.name if disk else attachment.disk_id} was successfully "
-                            f"detached from VM {vm.name} by {ctx.settings.admin_user}-authz.",
+                            f"detached from VM {vm.name} by {acting_user(ctx)}.",
                             vm_id=vm.id, cluster_id=vm.cluster_id)
     ctx.session.delete(attachment)
     if disk is not None and ctx.params.detach_only is False:
@@ -440,7 +441,7 @@ def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = No
     if vm is not None:
         devices.remove_device(ctx, vm.id, nic.id)
         events.record_event(ctx, 930, f"Interface {nic.name} ({nic.interface}) was removed from VM {vm.name}. "
-                            f"(User: {ctx.settings.admin_user}-authz)", vm_id=vm.id, cluster_id=vm.cluster_id)
+                            f"(User: {acting_user(ctx)})", vm_id=vm.id, cluster_id=vm.cluster_id)
     ctx.session.delete(nic)
 
 
