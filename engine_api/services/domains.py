@@ -288,6 +288,7 @@ def _domain_of(session: Session, vm: m.Vm) -> tuple[Optional[m.VmDomain], bool]:
 def _report(domain: m.VmDomain, xml: str) -> None:
     domain.xml = xml
     domain.devices_hash = dx.devices_hash(xml)
+    domain.reported_at = m.utcnow()
 
 
 def replace_report(session: Session, vm: m.Vm, xml: str, devices_hash: str) -> m.VmDomain:
@@ -298,6 +299,7 @@ def replace_report(session: Session, vm: m.Vm, xml: str, devices_hash: str) -> m
         session.add(domain)
     domain.xml = xml
     domain.devices_hash = devices_hash
+    domain.reported_at = m.utcnow()
     return domain
 
 
