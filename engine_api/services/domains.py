@@ -332,14 +332,19 @@ def _send(session: Session, vm: m.Vm, apply: Callable[[str, str], str], message:
     _report(domain, changed)
 
 
+def _plugged(vm: m.Vm, spec: dx.VmSpec, kind: str, device_id: str, action: str) -> Any:
+    """The spec of the device to hot-plug: it is in the VM's spec once its device row is plugged."""
+    _hotplug_allowed(vm, action)
+    found = next((device for device in getattr(spec, kind) if device.id == device_id), None)
+    if found is None:
+        raise cannot(action, f"The device {device_id} is not plugged")
+    return found
+
+
 def plug_nic(session: Session, vm: m.Vm, nic_id: str) -> None:
     """Hot-plug a vNIC whose device row is plugged already."""
     action = "activate VM Network Interface"
-    _hotplug_allowed(vm, action)
-    spec = vm_spec(session, vm)
-    nic = next((nic for nic in spec.nics if nic.id == nic_id), None)
-    if nic is None:
-        raise cannot(action, "The interface is not plugged")
+    nic = _plugged(vm, vm_spec(session, vm), "nics", nic_id, action)
     _send(session, vm, dx.apply_hotplug, dx.hotplug_nic(nic), action)
 
 
@@ -352,11 +357,8 @@ def unplug_nic(session: Session, vm: m.Vm, nic_id: str) -> None:
 def plug_disk(session: Session, vm: m.Vm, disk_id: str) -> None:
     """Hot-plug a disk whose device row is plugged already; it takes the first free name on its bus."""
     action = "hot plug disk"
-    _hotplug_allowed(vm, action)
     spec = vm_spec(session, vm)
-    disk = next((disk for disk in spec.disks if disk.id == disk_id), None)
-    if disk is None:
-        raise cannot(action, "The disk is not active")
+    disk = _plugged(vm, spec, "disks", disk_id, action)
     if disk.interface == "ide":
         raise cannot(action, "Hot plugging a disk with an IDE interface is not supported")
     domain, started = _domain_of(session, vm)
