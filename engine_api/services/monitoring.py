@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -287,7 +288,10 @@ def report_domain_xml(ctx: RequestContext, vm_id: str, body: bytes) -> WireResul
         raise BadRequest(f"Invalid Domain XML: {error}") from None
     if reported.uuid and reported.uuid.lower() != vm.id.lower():
         raise BadRequest(f"The Domain XML describes domain {reported.uuid}, not VM {vm.id}")
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # declared in another encoding: keep the document as libxml2 read it
+        text = etree.tostring(root, encoding="unicode")
     domain = domains.replace_report(ctx.session, vm, text, devices_hash)
     applied = apply_report(ctx, vm, reported, domain.devices_hash, _rows(ctx.session, vm.id))
     return WireResult("domain_match", applied.wire())

@@ -265,3 +265,15 @@ def test_an_ide_disk_cannot_be_hot_plugged_and_nothing_changes(http, engine, con
     assert b"IDE interface is not supported" in answer.content
     assert row_counts(engine.db) == before
     assert http.get(engine.url + f"/vms/{vm.id}/reporteddomainxml").content == reported
+
+
+@pytest.mark.scenario("demo")
+def test_a_report_in_another_declared_encoding_is_read_as_declared(http, engine, connection):
+    vm, _ = _start(connection)
+    reported = _monitored(http, engine, vm.id).decode()
+    renamed = reported.replace("<name>myvm</name>", "<name>myvm-\u00e9t\u00e9</name>", 1)
+    body = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n' + renamed).encode("latin-1")
+    answer = http.put(engine.url + f"/vms/{vm.id}/reporteddomainxml", data=body, headers=XML)
+    assert answer.status_code == 200, answer.text
+    stored = http.get(engine.url + f"/vms/{vm.id}/reporteddomainxml")
+    assert dx.parse(stored.content).name == "myvm-\u00e9t\u00e9"
