@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 import domainxml as dx
 from engine_api import models as m
 from engine_api.faults import cannot
+from engine_api.services import events
+from engine_api.services.context import RequestContext
 
 MIB = 1024**2
 NO_POOL = "00000000-0000-0000-0000-000000000000"
@@ -60,6 +62,12 @@ BLOCK_STORAGE = frozenset({"iscsi", "fcp"})
 #: oVirt vNIC interface → libvirt NIC model.
 NIC_MODELS = {"virtio": "virtio", "e1000": "e1000", "e1000e": "e1000e", "rtl8139": "rtl8139",
               "rtl8139_virtio": "rtl8139"}
+# Audit log codes of hot-plug (the engine's AuditLogType).
+NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS = 1012
+NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS = 1013
+USER_HOTPLUG_DISK = 2000
+USER_HOTUNPLUG_DISK = 2002
+
 #: States in which a VM's disks and NICs are plugged and unplugged on the host.
 HOTPLUG_STATES = frozenset({"up", "paused"})
 #: States in which a VM occupies a host, which runs a domain for it.
@@ -380,3 +388,18 @@ def unplug_disk(session: Session, vm: m.Vm, disk_id: str, interface: str) -> Non
         raise cannot(action, "Hot unplugging a disk with an IDE interface is not supported")
     _send(session, vm, dx.apply_hotunplug, dx.hotunplug_disk(disk_id), action)
 
+
+def nic_plug_event(ctx: RequestContext, vm: m.Vm, nic: m.Nic, plugged: bool, by: str, severity: str = "normal") -> None:
+    """The event of a vNIC plugged or unplugged; ``by`` ends the text (``(User: …)``)."""
+    verb = "plugged to" if plugged else "unplugged from"
+    code = NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS if plugged else NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS
+    events.record_event(ctx, code, f"Network Interface {nic.name} ({nic.interface}) was {verb} VM {vm.name}{by}",
+                        severity=severity, vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+
+
+def disk_plug_event(ctx: RequestContext, vm: m.Vm, disk_name: str, plugged: bool, by: str,
+                    severity: str = "normal") -> None:
+    """The event of a disk plugged or unplugged; ``by`` ends the text (`` by …``)."""
+    events.record_event(ctx, USER_HOTPLUG_DISK if plugged else USER_HOTUNPLUG_DISK,
+                        f"VM {vm.name} disk {disk_name} was {'plugged' if plugged else 'unplugged'}{by}",
+                        severity=severity, vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)

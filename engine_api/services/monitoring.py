@@ -26,7 +26,7 @@ import domainxml as dx
 from engine_api import models as m
 from engine_api.db import Database
 from engine_api.faults import BadRequest, NotFound, cannot
-from engine_api.services import domains, events
+from engine_api.services import domains
 from engine_api.services.context import RequestContext
 from engine_api.services.results import RawResult, WireResult
 
@@ -34,12 +34,6 @@ log = logging.getLogger(__name__)
 
 #: VMs a cycle reads at most; the rest wait for the next cycle.
 CYCLE_LIMIT = 500
-
-# Audit log codes (the engine's AuditLogType).
-NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS = 1012
-NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS = 1013
-USER_HOTPLUG_DISK = 2000
-USER_HOTUNPLUG_DISK = 2002
 
 
 @dataclass
@@ -161,22 +155,15 @@ def _plugged_by_host(ctx: RequestContext, vm: m.Vm, row: m.VmDevice, nic: Option
                      attachment: Optional[m.DiskAttachment], plugged: bool) -> None:
     """A NIC or disk the host plugged or unplugged by itself: the entity follows, an event says so."""
     host = ctx.session.get(m.Host, vm.host_id) if vm.host_id else None
-    by = f"reported by Host {host.name}" if host is not None else "reported by its host"
+    by = f" (reported by Host {host.name})." if host is not None else " (reported by its host)."
+    severity = "normal" if plugged else "warning"
     if nic is not None:
         nic.plugged = plugged
-        code = NETWORK_ACTIVATE_VM_INTERFACE_SUCCESS if plugged else NETWORK_DEACTIVATE_VM_INTERFACE_SUCCESS
-        verb = "plugged to" if plugged else "unplugged from"
-        events.record_event(ctx, code, f"Network Interface {nic.name} ({nic.interface}) was {verb} VM {vm.name} "
-                                       f"({by}).", severity="normal" if plugged else "warning",
-                            vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+        domains.nic_plug_event(ctx, vm, nic, plugged, by, severity)
     elif attachment is not None:
         attachment.active = plugged
         disk = ctx.session.get(m.Disk, attachment.disk_id)
-        code = USER_HOTPLUG_DISK if plugged else USER_HOTUNPLUG_DISK
-        events.record_event(ctx, code, f"VM {vm.name} disk {disk.name if disk else row.id} was "
-                                       f"{'plugged' if plugged else 'unplugged'} ({by}).",
-                            severity="normal" if plugged else "warning",
-                            vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+        domains.disk_plug_event(ctx, vm, disk.name if disk else row.id, plugged, by, severity)
 
 
 def _lock(session: Session, vm_id: str) -> Optional[m.Vm]:

@@ -357,9 +357,7 @@ def _plug_disk(ctx: RequestContext, vm: m.Vm, attachment: m.DiskAttachment, disk
         domains.plug_disk(ctx.session, vm, disk.id)
     else:
         domains.unplug_disk(ctx.session, vm, disk.id, attachment.interface)
-    events.record_event(ctx, 2000 if plugged else 2002, f"VM {vm.name} disk {disk.name} was "
-                        f"{'plugged' if plugged else 'unplugged'} by {acting_user(ctx)}.",
-                        vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+    domains.disk_plug_event(ctx, vm, disk.name, plugged, f" by {acting_user(ctx)}.")
 
 
 def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, parent_id: Optional[str] = None) -> None:
@@ -428,10 +426,7 @@ def _plug_nic(ctx: RequestContext, vm: m.Vm, nic: m.Nic, plugged: bool) -> None:
         domains.plug_nic(ctx.session, vm, nic.id)
     else:
         domains.unplug_nic(ctx.session, vm, nic.id)
-    verb = "plugged to" if plugged else "unplugged from"
-    events.record_event(ctx, 1012 if plugged else 1013, f"Network Interface {nic.name} ({nic.interface}) was "
-                        f"{verb} VM {vm.name}. (User: {acting_user(ctx)})",
-                        vm_id=vm.id, host_id=vm.host_id, cluster_id=vm.cluster_id)
+    domains.nic_plug_event(ctx, vm, nic, plugged, f". (User: {acting_user(ctx)})")
 
 
 def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = None) -> None:
