@@ -254,13 +254,10 @@ def launch(session: Session, vm: m.Vm, host_id: str) -> m.VmDomain:
         reported = dx.start_domain(xml, domain_id=number)
     except dx.DomainXmlError as error:
         raise cannot("run VM", str(error)) from None
-    domain = session.get(m.VmDomain, vm.id)
-    if domain is None:
-        domain = m.VmDomain(vm_id=vm.id)
-        session.add(domain)
+    domain = _domain_row(session, vm.id)
     domain.host_id = host_id
     domain.domain_id = number
-    _report(domain, reported)
+    _report(domain, reported, dx.devices_hash(reported))
     vm.devices_hash = None
     return domain
 
@@ -293,21 +290,26 @@ def _domain_of(session: Session, vm: m.Vm) -> tuple[Optional[m.VmDomain], bool]:
     return domain, False
 
 
-def _report(domain: m.VmDomain, xml: str) -> None:
+def _domain_row(session: Session, vm_id: str) -> m.VmDomain:
+    domain = session.get(m.VmDomain, vm_id)
+    if domain is None:
+        domain = m.VmDomain(vm_id=vm_id, domain_id=1)
+        session.add(domain)
+    return domain
+
+
+def _report(domain: m.VmDomain, xml: str, devices_hash: str) -> None:
     domain.xml = xml
-    domain.devices_hash = dx.devices_hash(xml)
+    domain.devices_hash = devices_hash
     domain.reported_at = m.utcnow()
 
 
 def replace_report(session: Session, vm: m.Vm, xml: str, devices_hash: str) -> m.VmDomain:
     """Take ``xml`` as what the VM's host reports now."""
-    domain = session.get(m.VmDomain, vm.id)
-    if domain is None:
-        domain = m.VmDomain(vm_id=vm.id, host_id=vm.host_id, domain_id=1)
-        session.add(domain)
-    domain.xml = xml
-    domain.devices_hash = devices_hash
-    domain.reported_at = m.utcnow()
+    domain = _domain_row(session, vm.id)
+    if domain.host_id is None:
+        domain.host_id = vm.host_id
+    _report(domain, xml, devices_hash)
     return domain
 
 
@@ -337,7 +339,7 @@ def _send(session: Session, vm: m.Vm, apply: Callable[[str, str], str], message:
         changed = apply(domain.xml, message)
     except dx.DomainXmlError as error:
         raise cannot(action, str(error)) from None
-    _report(domain, changed)
+    _report(domain, changed, dx.devices_hash(changed))
 
 
 def _plugged(vm: m.Vm, spec: dx.VmSpec, kind: str, device_id: str, action: str) -> Any:
