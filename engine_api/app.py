@@ -89,8 +89,12 @@ def _authenticate(engine: EngineState) -> Optional[Response]:
     return None
 
 
-def create_app(config: Optional[Config] = None, *, database: Optional[Database] = None) -> Flask:
-    """An engine over ``config.database`` (created if new); the schema is created if missing."""
+def create_app(config: Optional[Config] = None, *, database: Optional[Database] = None,
+               pool_size: int = 16) -> Flask:
+    """An engine over ``config.database`` (created if new); the schema is created if missing.
+
+    ``pool_size`` bounds the database connections, one per thread that serves requests.
+    """
     config = config or Config()
     app = Flask("engine_api")
     app.config.update(
@@ -99,7 +103,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
         OPENAPI_VERSION="3.0.3",
         MAX_CONTENT_LENGTH=None,
     )
-    db = database or Database(config.database_url())
+    db = database or Database(config.database_url(), pool_size=pool_size)
     db.create_schema()
     settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
     engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import ssl
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,31 +41,35 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from engine_api.app import create_app
+    from engine_api.db import Database
     from engine_api.pki import ensure_certificates
-    from engine_api.server import EngineServer
+    from engine_api.serving import HttpLimits, ServeOptions, serve
     from fixtures import seed
 
     config = _config(args)
-    app = create_app(config)
-    engine = app.extensions["engine_emu"]
+    db = Database(config.database_url(), pool_size=1)
+    db.create_schema()
     if args.seed:
-        if seed(engine.db, args.seed, progress=_progress(), admin_user=config.admin_user):
+        if seed(db, args.seed, progress=_progress(), admin_user=config.admin_user):
             print(f"seeded scenario '{args.seed}'", file=sys.stderr)
         else:
             print("database already holds data; not seeding (use a new --database or --state-dir)",
                   file=sys.stderr)
-    context = None
+    db.dispose()
+    options = ServeOptions(host=args.host, port=args.port, workers=args.workers, read_threads=args.threads,
+                           write_threads=max(2, args.threads // 2),
+                           limits=HttpLimits(idle_timeout=args.idle_timeout, max_body_bytes=config.max_body_bytes))
+    scheme = "http"
     if args.tls:
         ca, cert, key = ensure_certificates(config.state_dir / "pki", [args.host])
-        engine.ca_pem = ca.read_bytes()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
+        options.certfile, options.keyfile = str(cert), str(key)
+        scheme = "https"
         print(f"CA certificate: {ca}", file=sys.stderr)
-    server = EngineServer(app, args.host, args.port, ssl_context=context)
-    print(f"engine-emu serving {server.url} (user {config.admin_user})", file=sys.stderr, flush=True)
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    print(f"engine-emu serving {scheme}://{args.host}:{args.port}/ovirt-engine/api (user {config.admin_user}{workers})",
+          file=sys.stderr, flush=True)
     try:
-        server.serve_forever()
+        serve(config, options)
     except KeyboardInterrupt:
         pass
     return 0
@@ -179,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--monitor-interval", type=float, default=None,
                        help="seconds between device monitoring cycles (default 1)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("ENGINE_EMU_WORKERS", "1")),
+                       help="worker processes sharing the database (default 1; use PostgreSQL for more)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="threads per worker serving reads (writes get half as many, at least 2)")
+    serve.add_argument("--idle-timeout", type=float, default=15.0,
+                       help="seconds a keep-alive connection may stay idle before the engine closes it")
     serve.set_defaults(func=cmd_serve)
 
     seed_cmd = commands.add_parser("seed", help="seed a database with a scenario")

@@ -25,6 +25,8 @@ class Config:
     tick_interval: float = 0.1
     monitor_interval: float = field(default_factory=lambda: float(_env("MONITOR_INTERVAL", "1") or 1))
     """Seconds between device monitoring cycles (the engine polls its hosts every few seconds)."""
+    lease_seconds: float = 3.0
+    """How long the ticker lease lasts unrenewed: how soon another worker takes over a dead one's."""
 
     def database_url(self) -> str:
         if self.database:

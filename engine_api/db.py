@@ -47,15 +47,14 @@ def _normalize_url(url: str) -> str:
 class Database:
     """An engine, a session factory and a statement counter for one database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 16) -> None:
+        """``pool_size`` connections at most: as many as the threads that use the database."""
         self.url = _normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 30}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.counter = StatementCounter()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -412,3 +413,13 @@ class Transition(Base):
     job_id: Mapped[Optional[str]] = mapped_column(String(36))
     correlation_id: Mapped[Optional[str]] = mapped_column(String(255))
     payload: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+
+
+class Lease(Base):
+    """A duty one process of several holds at a time (the ticker), until ``expires_at`` (epoch s)."""
+
+    __tablename__ = "engine_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[float] = mapped_column(Float)

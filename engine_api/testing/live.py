@@ -10,7 +10,7 @@ from sqlalchemy import text
 from engine_api.app import create_app
 from engine_api.config import Config
 from engine_api.models import Base
-from engine_api.server import EngineServer
+from engine_api.serving import EngineServer
 
 
 class LiveEngine:

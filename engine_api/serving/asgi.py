@@ -1,0 +1,200 @@
+"""The engine as an ASGI application: the Flask app on thread pools, behind an event loop.
+
+The event loop owns every connection; a thread runs only while the application computes an
+answer. Before a request reaches a thread its whole body has been read (within the size and time
+limits), so a slow or vanished client never holds a thread or a database connection, and a
+request whose body did not arrive complete is never run. Reads (GET, HEAD, OPTIONS) and writes
+run on separate pools, so writers never queue behind a crowd of readers. When more requests wait
+than ``max_pending``, the engine answers 503 with ``Retry-After`` instead of queueing without end.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Awaitable, Callable, Optional
+from urllib.parse import parse_qsl, urlencode
+
+from a2wsgi import WSGIMiddleware
+
+from engine_api.serving.faults import accept_of, fault_response
+from engine_api.serving.protocol import HttpLimits
+
+log = logging.getLogger("engine_api.access")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Query parameters whose values never reach a log.
+SECRET_PARAMETERS = frozenset({"password", "token", "access_token", "refresh_token", "client_secret"})
+
+
+class _BodyRefused(Exception):
+    def __init__(self, status: int, detail: str, close: bool = True) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.close = status, detail, close
+
+
+class _Disconnected(Exception):
+    """The client went away before its request arrived whole."""
+
+
+def masked_query(query: bytes) -> str:
+    """A query string fit for a log: the values of secret parameters replaced by ``***``."""
+    if not query:
+        return ""
+    try:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    except ValueError:
+        return "<unreadable query>"
+    return urlencode([(k, "***" if k.lower() in SECRET_PARAMETERS else v) for k, v in pairs], safe="*/,:=")
+
+
+class EngineAsgi:
+    """Serves ``wsgi_app`` (the Flask application) with bounded threads and buffered bodies.
+
+    ``on_startup`` and ``on_shutdown`` run in the ASGI lifespan (the ticker's start and stop).
+    """
+
+    def __init__(self, wsgi_app: Any, *, read_threads: int = 8, write_threads: int = 4,
+                 max_pending: int = 512, limits: Optional[HttpLimits] = None,
+                 on_startup: Optional[Callable[[], None]] = None,
+                 on_shutdown: Optional[Callable[[], None]] = None) -> None:
+        self.reads = WSGIMiddleware(wsgi_app, workers=read_threads)
+        self.writes = WSGIMiddleware(wsgi_app, workers=write_threads)
+        self.limits = limits or HttpLimits()
+        self.max_pending = max_pending
+        self.pending = 0
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.on_startup is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, self.on_startup)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.on_shutdown is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, self.on_shutdown)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        accept = accept_of(scope["headers"])
+        status_seen: list[int] = []
+
+        async def send_and_watch(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status_seen.append(message["status"])
+            await send(message)
+
+        try:
+            problem = _refusal_of(scope)
+            if problem is not None:
+                await _send_fault(send_and_watch, 400, problem, accept)
+                return
+            if self.pending >= self.max_pending:
+                await _send_fault(send_and_watch, 503, "The engine is overloaded; retry the request",
+                                  accept, retry_after=1)
+                return
+            try:
+                body = await self._read_body(scope, receive)
+            except _BodyRefused as refused:
+                await _send_fault(send_and_watch, refused.status, refused.detail, accept, close=refused.close)
+                return
+            except _Disconnected:
+                return
+            pool = self.reads if scope["method"] in SAFE_METHODS else self.writes
+            self.pending += 1
+            try:
+                await pool(scope, _replay(body, receive), send_and_watch)
+            finally:
+                self.pending -= 1
+        finally:
+            if log.isEnabledFor(logging.DEBUG):
+                query = masked_query(scope.get("query_string", b""))
+                client = scope.get("client") or ("-", 0)
+                log.debug('%s:%s "%s %s%s" %s %.1fms', client[0], client[1], scope["method"], scope["path"],
+                          "?" + query if query else "", status_seen[0] if status_seen else "-",
+                          (time.perf_counter() - started) * 1000)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The whole request body, with ``Content-Length`` set to its size in ``scope``."""
+        limit = self.limits.max_body_bytes
+        headers = scope["headers"]
+        declared = None
+        for name, value in headers:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise _BodyRefused(400, "The Content-Length header is not a number") from None
+        if declared is not None and declared > limit:
+            raise _BodyRefused(413, f"The request body exceeds the limit of {limit} bytes")
+        if declared == 0 or (declared is None and not any(n == b"transfer-encoding" for n, _ in headers)):
+            return b""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), self.limits.body_timeout)
+            except asyncio.TimeoutError:
+                raise _BodyRefused(408, f"The request body did not arrive within "
+                                        f"{self.limits.body_timeout:g} seconds") from None
+            if message["type"] == "http.disconnect":
+                raise _Disconnected()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _BodyRefused(413, f"The request body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        scope["headers"] = [(n, v) for n, v in headers if n not in (b"content-length", b"transfer-encoding")]
+        scope["headers"].append((b"content-length", str(len(body)).encode()))
+        return body
+
+
+def _refusal_of(scope: Scope) -> Optional[str]:
+    """Why a request cannot be handed to a WSGI application, if it cannot."""
+    try:
+        scope["query_string"].decode("ascii")
+    except UnicodeDecodeError:
+        return "The query string must be ASCII; percent-encode other characters"
+    return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the buffered body once, then waits for the client to go away."""
+    sent = False
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def _send_fault(send: Send, status: int, detail: str, accept: Optional[str], *, close: bool = False,
+                      retry_after: Optional[int] = None) -> None:
+    headers, body = fault_response(status, detail, accept, close=close, retry_after=retry_after)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
