@@ -25,4 +25,4 @@ def row_counts(db: Any) -> dict[str, int]:
 
     with db.transaction() as session:
         return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
-                if t.name != "sso_tokens"}
+                if t.name not in ("sso_tokens", "engine_leases")}

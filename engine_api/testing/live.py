@@ -10,14 +10,15 @@ from sqlalchemy import text
 from engine_api.app import create_app
 from engine_api.config import Config
 from engine_api.models import Base
-from engine_api.serving import EngineServer
+from engine_api.serving import EngineServer, ServeOptions
 
 
 class LiveEngine:
     """engine-emu in this process, serving HTTP on ``127.0.0.1`` at ``url``."""
 
     def __init__(self, database: Optional[str] = None, *, transition_delay: float = 0.0,
-                 admin_password: str = "admin", state_dir: Optional[Path] = None) -> None:
+                 admin_password: str = "admin", state_dir: Optional[Path] = None,
+                 serve_options: Optional[ServeOptions] = None) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="engine-emu-")
         state = state_dir or Path(self._scratch.name)
         self.config = Config(database=database or f"sqlite:///{state / 'engine.sqlite'}",
@@ -25,7 +26,7 @@ class LiveEngine:
                              state_dir=state, tick_interval=0.02, monitor_interval=0.05)
         self.app = create_app(self.config)
         self.engine = self.app.extensions["engine_emu"]
-        self.server = EngineServer(self.app, "127.0.0.1", 0)
+        self.server = EngineServer(self.app, "127.0.0.1", 0, serve_options)
 
     @property
     def db(self) -> Any:
