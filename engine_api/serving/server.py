@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 from flask import Flask
 
 from engine_api.config import Config
@@ -162,11 +163,12 @@ def serve(config: Config, options: ServeOptions) -> None:
     if options.workers <= 1:
         uvicorn.Server(_uvicorn_config(process_app(config, options), options)).run()
         return
-    os.environ[WORKER_SETTINGS] = json.dumps({"config": _config_dict(config), "options": asdict(options)})
+    os.environ[WORKER_SETTINGS] = json.dumps({"config": _config_dict(config), "options": asdict(options),
+                                              "log_level": logging.getLogger().getEffectiveLevel()})
     uvicorn_config = _uvicorn_config("engine_api.serving.server:worker_app", options, factory=True,
                                      workers=options.workers)
     sock = uvicorn_config.bind_socket()
-    uvicorn.Multiprocess(uvicorn_config, target=uvicorn.Server(uvicorn_config).run, sockets=[sock]).run()
+    Multiprocess(uvicorn_config, sockets=[sock]).run()
 
 
 def process_app(config: Config, options: ServeOptions) -> EngineAsgi:
@@ -184,6 +186,7 @@ def worker_app() -> EngineAsgi:
     """The application of one worker process, from the settings its parent left in the environment."""
     raise_open_files_limit()
     settings = json.loads(os.environ[WORKER_SETTINGS])
+    logging.basicConfig(level=settings["log_level"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = Config(**{**settings["config"], "state_dir": Path(settings["config"]["state_dir"])})
     raw = settings["options"]
     return process_app(config, ServeOptions(**{**raw, "limits": HttpLimits(**raw["limits"])}))
