@@ -9,8 +9,9 @@ The host's side of a running VM is a :class:`~engine_api.models.VmDomain` row: t
 libvirt reports for it and its devices hash. Starting a VM builds the run-VM XML and lets the
 simulated host start it (:func:`domainxml.start_domain`); hot-plug and hot-unplug send the
 engine's messages to that host (:func:`domainxml.apply_hotplug`). A VM a scenario seeds as
-running gets its domain the first time something needs it, as if its host had been running it
-all along.
+running gets its domain row the first time a write needs it, as if its host had been running it
+all along; until then reading its reported XML answers what that host would report, without
+storing it.
 """
 from __future__ import annotations
 
@@ -246,14 +247,22 @@ def run_xml(session: Session, vm: m.Vm) -> str:
 
 # -- the host's side -----------------------------------------------------------------------------
 
-def launch(session: Session, vm: m.Vm, host_id: str) -> m.VmDomain:
-    """Build the run-VM XML and start it on the simulated host (``Cannot run VM`` when it can't)."""
+def _started(session: Session, vm: m.Vm, host_id: str) -> tuple[str, int]:
+    """The Domain XML the host reports once it starts the VM, and the domain's number on it.
+
+    ``Cannot run VM`` when the host would refuse it. Nothing is stored.
+    """
     xml = run_xml(session, vm)
     number = (session.scalar(select(func.max(m.VmDomain.domain_id)).where(m.VmDomain.host_id == host_id)) or 0) + 1
     try:
-        reported = dx.start_domain(xml, domain_id=number)
+        return dx.start_domain(xml, domain_id=number), number
     except dx.DomainXmlError as error:
         raise cannot("run VM", str(error)) from None
+
+
+def launch(session: Session, vm: m.Vm, host_id: str) -> m.VmDomain:
+    """Build the run-VM XML and start it on the simulated host (``Cannot run VM`` when it can't)."""
+    reported, number = _started(session, vm, host_id)
     domain = _domain_row(session, vm.id)
     domain.host_id = host_id
     domain.domain_id = number
@@ -276,8 +285,25 @@ def move(session: Session, vm: m.Vm, host_id: str) -> None:
 
 
 def host_domain(session: Session, vm: m.Vm) -> Optional[m.VmDomain]:
-    """The domain the VM's host runs for it; ``None`` when the VM does not run."""
+    """The domain the VM's host runs for it; ``None`` when the VM does not run.
+
+    A write: a VM seeded as running gets its domain row now. Reads use :func:`reported_xml`.
+    """
     return _domain_of(session, vm)[0]
+
+
+def reported_xml(session: Session, vm: m.Vm) -> Optional[str]:
+    """The Domain XML the VM's host reports; ``None`` when the VM does not run. A read: it never writes.
+
+    A VM without a domain row yet (seeded as running) reports what its host would report
+    having started it from the database as it is now.
+    """
+    if vm.status not in DOMAIN_STATES or vm.host_id is None:
+        return None
+    domain = session.get(m.VmDomain, vm.id)
+    if domain is not None:
+        return domain.xml
+    return _started(session, vm, vm.host_id)[0]
 
 
 def _domain_of(session: Session, vm: m.Vm) -> tuple[Optional[m.VmDomain], bool]:

@@ -253,11 +253,10 @@ def domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
 
 def reported_domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
     """``GET /vms/{id}/reporteddomainxml``: the Domain XML the VM's host reports last."""
-    vm = _vm(ctx, vm_id)
-    domain = domains.host_domain(ctx.session, vm)
-    if domain is None:
+    reported = domains.reported_xml(ctx.session, _vm(ctx, vm_id))
+    if reported is None:
         raise cannot("get the reported Domain XML", "VM is not running")
-    return RawResult(domain.xml.encode(), "application/xml")
+    return RawResult(reported.encode(), "application/xml")
 
 
 def report_domain_xml(ctx: RequestContext, vm_id: str, body: bytes) -> WireResult:

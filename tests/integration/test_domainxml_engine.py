@@ -241,12 +241,19 @@ def _cluster_name(connection, vm) -> str:
 
 
 @pytest.mark.scenario("demo")
-def test_a_vm_seeded_as_running_gets_its_domain_when_first_asked(http, engine, connection):
+def test_a_vm_seeded_as_running_reports_its_domain_and_gets_its_row_from_the_first_write(http, engine, connection):
     vm = connection.system_service().vms_service().list(search="status=up")[0]
+    before = row_counts(engine.db)
     answer = http.get(engine.url + f"/vms/{vm.id}/reporteddomainxml")
     assert answer.status_code == 200
     assert dx.parse(answer.content).uuid == vm.id
-    _monitored(http, engine, vm.id)
+    assert http.get(engine.url + f"/vms/{vm.id}/reporteddomainxml").content == answer.content
+    assert row_counts(engine.db) == before  # reading stores nothing
+    nics = connection.system_service().vms_service().vm_service(vm.id).nics_service()
+    nic = nics.add(types.Nic(name="first-write"))
+    reported = _monitored(http, engine, vm.id)
+    assert row_counts(engine.db)["vm_domains"] == before["vm_domains"] + 1
+    assert _by_alias(reported, nic.id) is not None
 
 
 @pytest.mark.scenario("demo")
