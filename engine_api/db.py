@@ -106,3 +106,33 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class WriteInRead(RuntimeError):
+    """A transaction that serves a read tried to write to the database."""
+
+
+def _pending_changes(session: Session) -> list[Any]:
+    """The objects a flush of ``session`` would insert, update or delete."""
+    modified = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    return [*session.new, *modified, *session.deleted]
+
+
+def refuse_writes(session: Session, read: str) -> None:
+    """Make any write through ``session`` raise :class:`WriteInRead`; ``read`` names what it serves.
+
+    Both ORM changes (found when the session flushes) and ``INSERT``/``UPDATE``/``DELETE``
+    statements executed through the session are refused.
+    """
+
+    @event.listens_for(session, "before_flush")
+    def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+        changed = _pending_changes(session)
+        if changed:
+            names = sorted({type(obj).__name__ for obj in changed})
+            raise WriteInRead(f"{read} is a read, yet it changes {', '.join(names)} rows")
+
+    @event.listens_for(session, "do_orm_execute")
+    def _do_orm_execute(state: Any) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            raise WriteInRead(f"{read} is a read, yet it executes {type(state.statement).__name__.upper()}")

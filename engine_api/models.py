@@ -22,6 +22,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 BLANK_TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
+#: The unique index that keeps a MAC address to one NIC per MAC pool.
+MAC_IN_USE_CONSTRAINT = "uq_nics_mac_pool_mac"
 
 
 def new_id() -> str:
@@ -309,7 +311,14 @@ class DiskAttachment(Base):
 
 
 class Nic(Base):
+    """A vNIC of a VM or a template.
+
+    ``mac_pool_id`` is the MAC pool the NIC's MAC is taken from, kept unique within it; it is
+    empty for template NICs, which have no MAC, and for pools that allow duplicates.
+    """
+
     __tablename__ = "nics"
+    __table_args__ = (UniqueConstraint("mac_pool_id", "mac", name=MAC_IN_USE_CONSTRAINT),)
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     vm_id: Mapped[Optional[str]] = mapped_column(ForeignKey("vms.id", ondelete="CASCADE"), index=True)
@@ -319,6 +328,7 @@ class Nic(Base):
     comment: Mapped[Optional[str]] = mapped_column(Text)
     interface: Mapped[str] = mapped_column(String(16), default="virtio")
     mac: Mapped[Optional[str]] = mapped_column(String(17), index=True)
+    mac_pool_id: Mapped[Optional[str]] = mapped_column(ForeignKey("mac_pools.id", ondelete="SET NULL"))
     vnic_profile_id: Mapped[Optional[str]] = mapped_column(ForeignKey("vnic_profiles.id", ondelete="SET NULL"))
     plugged: Mapped[bool] = mapped_column(Boolean, default=True)
     linked: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -5,15 +5,20 @@ import time
 from typing import Any, Callable, Optional
 
 from flask import Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError
 
+from engine_api.db import refuse_writes
 from engine_api.faults import BadRequest, InvalidValue
 from engine_api.render import render
+from engine_api.services import macs
 from engine_api.services.context import Params, RequestContext
 from engine_api.services.results import EntityResult, RawResult
 from engine_api.wire import Codec, WireError, codec_for_accept, codec_for_content_type
 
 _TRUE = ("true",)
 _FALSE = ("false",)
+#: Methods that only read: their transaction refuses to write.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def state() -> Any:
@@ -110,21 +115,37 @@ def respond(result: Any, codec: Optional[Codec] = None) -> Response:
     return response
 
 
+def _nic_action() -> str:
+    """What a request that gives a NIC a MAC does, in the engine's words."""
+    return "add NIC" if request.method == "POST" else "update NIC"
+
+
 def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Response:
     """Run one service function in one transaction and render what it returns.
 
-    With ``body`` the decoded request body is the service's last argument.
+    With ``body`` the decoded request body is the service's last argument. A write holds the
+    write lock from its start on SQLite (``BEGIN IMMEDIATE``), so that writers queue instead of
+    failing when they upgrade; a read's transaction refuses to write.
     """
     engine = state()
     params = request_params()
     codec = negotiated_codec()
     decoded = decode_body() if body else None
     started = time.perf_counter()
-    with engine.db.transaction() as session:
-        user = session.merge(g.user, load=False) if getattr(g, "user", None) is not None else None
-        ctx = RequestContext(session=session, params=params, settings=engine.settings, user=user,
-                             extras={"instance_id": engine.instance_id})
-        result = service(ctx, *args, decoded) if body else service(ctx, *args)
+    reads = request.method in READ_METHODS
+    try:
+        with engine.db.transaction(immediate=not reads) as session:
+            if reads:
+                refuse_writes(session, f"{request.method} {request.path}")
+            user = session.merge(g.user, load=False) if getattr(g, "user", None) is not None else None
+            ctx = RequestContext(session=session, params=params, settings=engine.settings, user=user,
+                                 extras={"instance_id": engine.instance_id})
+            result = service(ctx, *args, decoded) if body else service(ctx, *args)
+    except IntegrityError as error:
+        conflict = macs.in_use_conflict(error, _nic_action())
+        if conflict is None:
+            raise
+        raise conflict from None
     g.service_seconds = time.perf_counter() - started
     follow_seconds = getattr(result, "follow_seconds", None)
     if follow_seconds is not None:

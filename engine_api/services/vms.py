@@ -8,13 +8,12 @@ from sqlalchemy import func, select
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import BadRequest, cannot
-from engine_api.services import devices, domains, events, jobs, lifecycle, transitions
+from engine_api.services import devices, domains, events, jobs, lifecycle, macs, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
 from engine_api.services.events import acting_user
 from engine_api.services.infra import STORAGE_DOMAINS
 from engine_api.services.lifecycle import RUNNING_STATES
-from engine_api.services.macs import allocate_mac, check_mac
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import REGISTRY, CollectionDef
 
@@ -87,9 +86,11 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         ctx.session.add(own)
         devices.add_disk_device(ctx, vm.id, own)
         _unlock_later(ctx, "disk", copy.id, None)
+    pool_id = macs.nic_pool_id(ctx.session, vm.cluster_id)
     for nic in ctx.session.scalars(select(m.Nic).where(m.Nic.template_id == vm.template_id)):
         copy = m.Nic(vm_id=vm.id, name=nic.name, interface=nic.interface, vnic_profile_id=nic.vnic_profile_id,
-                     mac=allocate_mac(ctx, vm.cluster_id), linked=nic.linked, plugged=nic.plugged)
+                     mac=macs.allocate_mac(ctx, vm.cluster_id), mac_pool_id=pool_id, linked=nic.linked,
+                     plugged=nic.plugged)
         ctx.session.add(copy)
         ctx.session.flush()
         devices.add_nic_device(ctx, copy)
@@ -117,6 +118,8 @@ def update_vm(ctx: RequestContext, vm: m.Vm, data: dict[str, Any]) -> m.Vm:
         raise cannot("update VM", "VM must be down to change its cluster")
     if "template_id" in data and data["template_id"] != vm.template_id:
         raise cannot("update VM", "The template of a VM cannot be changed")
+    if "cluster_id" in data and data["cluster_id"] != vm.cluster_id:
+        macs.move_vm_nics(ctx, vm, data["cluster_id"])
     placement = data.pop("placement_host_ids", None)
     if placement is not None:
         vm.placement_host_id = placement[0] if placement else None
@@ -387,10 +390,10 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
     require(data, "Nic", "name")
     unique_name(ctx, m.Nic, data["name"], "NIC", vm_id=vm_id)
     if data.get("mac"):
-        data["mac"] = check_mac(ctx, data["mac"], vm.cluster_id)
+        data["mac"] = macs.check_mac(ctx, data["mac"], vm.cluster_id)
     else:
-        data["mac"] = allocate_mac(ctx, vm.cluster_id)
-    nic = m.Nic(vm_id=vm_id, **data)
+        data["mac"] = macs.allocate_mac(ctx, vm.cluster_id)
+    nic = m.Nic(vm_id=vm_id, mac_pool_id=macs.nic_pool_id(ctx.session, vm.cluster_id), **data)
     ctx.session.add(nic)
     ctx.session.flush()
     devices.add_nic_device(ctx, nic)
@@ -405,7 +408,8 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
 def update_vm_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Nic:
     if data.get("mac"):
         vm = ctx.session.get(m.Vm, nic.vm_id)
-        data["mac"] = check_mac(ctx, data["mac"], vm.cluster_id if vm else None, exclude_nic=nic.id)
+        data["mac"] = macs.check_mac(ctx, data["mac"], vm.cluster_id if vm else None, exclude_nic=nic.id,
+                                     action="update NIC")
     plugged = data.pop("plugged", None)
     for key, value in data.items():
         setattr(nic, key, value)
