@@ -1,7 +1,8 @@
 """The engine as an ASGI application: the Flask app on thread pools, behind an event loop.
 
 The event loop owns every connection; a thread runs only while the application computes an
-answer. Before a request reaches a thread its whole body has been read (within the size and time
+answer, and hands it back whole, in one step (:class:`BufferedWsgi`; the engine's responses are
+documents of bounded size, never streams). Before a request reaches a thread its whole body has been read (within the size and time
 limits), so a slow or vanished client never holds a thread or a database connection, and a
 request whose body did not arrive complete is never run. Reads (GET, HEAD, OPTIONS) and writes
 run on separate pools, so writers never queue behind a crowd of readers. When more requests wait
@@ -10,12 +11,15 @@ than ``max_pending``, the engine answers 503 with ``Retry-After`` instead of que
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import io
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import parse_qsl, urlencode
 
-from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi import build_environ
 
 from engine_api.serving.faults import accept_of, fault_response
 from engine_api.serving.protocol import HttpLimits
@@ -62,8 +66,8 @@ class EngineAsgi:
                  max_pending: int = 512, limits: Optional[HttpLimits] = None,
                  on_startup: Optional[Callable[[], None]] = None,
                  on_shutdown: Optional[Callable[[], None]] = None) -> None:
-        self.reads = WSGIMiddleware(wsgi_app, workers=read_threads)
-        self.writes = WSGIMiddleware(wsgi_app, workers=write_threads)
+        self.reads = BufferedWsgi(wsgi_app, read_threads, "engine-emu-read")
+        self.writes = BufferedWsgi(wsgi_app, write_threads, "engine-emu-write")
         self.limits = limits or HttpLimits()
         self.max_pending = max_pending
         self.pending = 0
@@ -121,7 +125,7 @@ class EngineAsgi:
             pool = self.reads if scope["method"] in SAFE_METHODS else self.writes
             self.pending += 1
             try:
-                await pool(scope, _replay(body, receive), send_and_watch)
+                await pool(scope, body, send_and_watch)
             finally:
                 self.pending -= 1
         finally:
@@ -179,18 +183,51 @@ def _refusal_of(scope: Scope) -> Optional[str]:
     return None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that gives the buffered body once, then waits for the client to go away."""
-    sent = False
+class BufferedWsgi:
+    """A WSGI application on a pool of ``threads``: the thread gets the whole request body and
+    gives back the whole response, so a request costs one hand-over each way between the event
+    loop and the thread (a2wsgi's streaming bridge makes three round trips per response, each
+    waiting for the loop). ``environ`` is built by a2wsgi, so both bridges see requests alike."""
 
-    async def replayed() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
+    def __init__(self, app: Any, threads: int, name: str) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
 
-    return replayed
+    async def __call__(self, scope: Scope, body: bytes, send: Send) -> None:
+        environ = build_environ(scope, io.BytesIO(body))  # type: ignore[arg-type]
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        try:
+            status, headers, content = await loop.run_in_executor(self.executor, context.run, self.run, environ)
+        except Exception:
+            logging.getLogger(__name__).exception("the application failed on %s %s", scope["method"], scope["path"])
+            await _send_fault(send, 500, "Internal error", accept_of(scope["headers"]))
+            return
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content, "more_body": False})
+
+    def run(self, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Call the application in this thread; its status, headers and body."""
+        started: list[Any] = []
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info is not None and started:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started[:] = [status, headers]
+            return chunks.append
+
+        iterable = self.app(environ, start_response)
+        try:
+            chunks.extend(iterable)
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+        status, headers = started
+        return (int(status.split(" ", 1)[0]),
+                [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers],
+                b"".join(chunks))
 
 
 async def _send_fault(send: Send, status: int, detail: str, accept: Optional[str], *, close: bool = False,
