@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 import time
 import uuid
@@ -12,11 +11,13 @@ from typing import Optional
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from engine_api import faults
 from engine_api.config import Config
-from engine_api.db import Database
+from engine_api.db import Database, refuse_writes
+from engine_api.models import User
 from engine_api.normalize import API_ROOT, PathNormalizer
 from engine_api.routes.http import negotiated_codec
 from engine_api.services import auth
@@ -65,26 +66,57 @@ def _action_names() -> frozenset[str]:
     return frozenset(action for schema in ENTITY_TYPES for action in schema.actions)
 
 
+#: The challenge of every 401: the schemes the API takes.
+AUTHENTICATE_CHALLENGE = 'Bearer realm="ovirt-engine", Basic realm="ovirt-engine"'
+
+
+def _unauthorized(detail: str) -> Response:
+    """The engine's 401: an oVirt fault in the negotiated format, with the challenge."""
+    codec = negotiated_codec()
+    body = codec.render("fault", faults.Unauthorized(detail).as_wire())
+    response = Response(body, status=401, content_type=codec.content_type)
+    response.headers["WWW-Authenticate"] = AUTHENTICATE_CHALLENGE
+    return response
+
+
+def _basic_credentials(credentials: str) -> Optional[tuple[str, str]]:
+    """``(user name, password)`` of HTTP Basic credentials, or ``None`` when they are not base64 of UTF-8."""
+    try:
+        raw = base64.b64decode(credentials.encode("latin-1"), validate=True)
+        user_name, separator, password = raw.decode("utf-8").partition(":")
+    except ValueError:  # not base64, or not UTF-8
+        return None
+    return (user_name, password) if separator else None
+
+
+def _basic_user(session: Session, credentials: str, config: Config) -> tuple[Optional[User], str]:
+    """The user HTTP Basic credentials name, if the password is right; and the detail of a refusal."""
+    given = _basic_credentials(credentials)
+    if given is None:
+        return None, "The Basic credentials are not base64 of 'user:password' in UTF-8"
+    user = auth.user_for_basic(session, *given, config.admin_user, config.admin_password)
+    return user, "Cannot authenticate: the username or password is incorrect"
+
+
 def _authenticate(engine: EngineState) -> Optional[Response]:
-    header = request.headers.get("Authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    user = None
+    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none.
+
+    Authenticating only reads: its transaction refuses to write.
+    """
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    scheme, credentials = scheme.strip().lower(), credentials.strip()
+    if scheme not in ("basic", "bearer") or not credentials:
+        return _unauthorized("Authentication is required: send HTTP Basic credentials or an SSO Bearer token")
     with engine.db.transaction() as session:
-        if scheme.lower() == "bearer" and credentials.strip():
-            user = auth.user_for_token(session, credentials.strip())
-        elif scheme.lower() == "basic" and credentials.strip():
-            try:
-                user_name, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                user_name, password = "", ""
-            user = auth.user_for_basic(session, user_name, password, engine.config.admin_user,
-                                       engine.config.admin_password)
+        refuse_writes(session, "authentication")
+        if scheme == "bearer":
+            user, failure = auth.user_for_token(session, credentials), "The access token is invalid or has expired"
+        else:
+            user, failure = _basic_user(session, credentials, engine.config)
         if user is not None:
             session.expunge(user)
     if user is None:
-        response = Response(b"", status=401)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="ovirt-engine", Basic realm="ovirt-engine"'
-        return response
+        return _unauthorized(failure)
     g.user = user
     return None
 
@@ -105,6 +137,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     )
     db = database or Database(config.database_url(), pool_size=pool_size)
     db.create_schema()
+    auth.create_admin(db, config.admin_user)
     settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
     engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()))
     app.extensions["engine_emu"] = engine

@@ -77,9 +77,11 @@ class User(Base):
 
 
 class SsoToken(Base):
+    """An SSO access token: the SHA-256 of the token (hex), never the token itself."""
+
     __tablename__ = "sso_tokens"
 
-    token: Mapped[str] = mapped_column(String(128), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

@@ -20,7 +20,8 @@ def test_connection_test_and_logout(engine):
 
     answer = requests.get(engine.url, headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401
-    assert answer.content == b""
+    assert b"<reason>Unauthorized</reason>" in answer.content
+    assert "Bearer" in answer.headers["WWW-Authenticate"]
 
 
 def test_wrong_password_raises_auth_error(engine):
