@@ -209,7 +209,7 @@ def test_a_report_over_the_size_limit_is_refused(http, engine, connection):
     vm, _ = _start(connection)
     limit = engine.config.max_body_bytes
     answer = http.put(engine.url + f"/vms/{vm.id}/reporteddomainxml", data=b"<domain>" + b" " * limit, headers=XML)
-    assert answer.status_code == 400
+    assert answer.status_code == 413
     assert b"exceeds the limit" in answer.content
 
 
