@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine_api import limits
 from engine_api.models import Base
 
 
@@ -60,6 +61,7 @@ class Database:
         self.counter = StatementCounter()
         self._install_listeners()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        limits.install(self.sessions)
 
     def _install_listeners(self) -> None:
         import time

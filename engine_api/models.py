@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from engine_api.limits import at_least
+
 BLANK_TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
 #: The unique index that keeps a MAC address to one NIC per MAC pool.
 MAC_IN_USE_CONSTRAINT = "uq_nics_mac_pool_mac"
@@ -93,8 +95,8 @@ class DataCenter(Named, Base):
     local: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(32), default="uninitialized")
     storage_format: Mapped[str] = mapped_column(String(8), default="v5")
-    version_major: Mapped[int] = mapped_column(Integer, default=4)
-    version_minor: Mapped[int] = mapped_column(Integer, default=7)
+    version_major: Mapped[int] = mapped_column(Integer, default=4, info=at_least(0))
+    version_minor: Mapped[int] = mapped_column(Integer, default=7, info=at_least(0))
     quota_mode: Mapped[str] = mapped_column(String(16), default="disabled")
 
 
@@ -105,9 +107,9 @@ class Cluster(Named, Base):
     data_center_id: Mapped[Optional[str]] = mapped_column(ForeignKey("data_centers.id"), index=True)
     cpu_type: Mapped[Optional[str]] = mapped_column(String(255))
     cpu_architecture: Mapped[str] = mapped_column(String(16), default="x86_64")
-    version_major: Mapped[int] = mapped_column(Integer, default=4)
-    version_minor: Mapped[int] = mapped_column(Integer, default=7)
-    memory_over_commit: Mapped[int] = mapped_column(Integer, default=100)
+    version_major: Mapped[int] = mapped_column(Integer, default=4, info=at_least(0))
+    version_minor: Mapped[int] = mapped_column(Integer, default=7, info=at_least(0))
+    memory_over_commit: Mapped[int] = mapped_column(Integer, default=100, info=at_least(0))
     ballooning_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     mac_pool_id: Mapped[Optional[str]] = mapped_column(ForeignKey("mac_pools.id"))
 
@@ -117,16 +119,16 @@ class Host(Named, Base):
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     address: Mapped[str] = mapped_column(String(255))
-    port: Mapped[int] = mapped_column(Integer, default=54321)
+    port: Mapped[int] = mapped_column(Integer, default=54321, info=at_least(0, 65535))
     cluster_id: Mapped[Optional[str]] = mapped_column(ForeignKey("clusters.id"), index=True)
     status: Mapped[str] = mapped_column(String(32), default="installing")
     type: Mapped[str] = mapped_column(String(32), default="rhel")
-    memory: Mapped[int] = mapped_column(BigInteger, default=32 * 1024**3)
-    cpu_sockets: Mapped[int] = mapped_column(Integer, default=2)
-    cpu_cores: Mapped[int] = mapped_column(Integer, default=8)
-    cpu_threads: Mapped[int] = mapped_column(Integer, default=2)
+    memory: Mapped[int] = mapped_column(BigInteger, default=32 * 1024**3, info=at_least(0))
+    cpu_sockets: Mapped[int] = mapped_column(Integer, default=2, info=at_least(1))
+    cpu_cores: Mapped[int] = mapped_column(Integer, default=8, info=at_least(1))
+    cpu_threads: Mapped[int] = mapped_column(Integer, default=2, info=at_least(1))
     cpu_name: Mapped[str] = mapped_column(String(255), default="Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz")
-    cpu_speed: Mapped[int] = mapped_column(Integer, default=2100)
+    cpu_speed: Mapped[int] = mapped_column(Integer, default=2100, info=at_least(0))
     spm_status: Mapped[str] = mapped_column(String(16), default="none")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -139,8 +141,8 @@ class HostNic(Base):
     name: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(17))
     ip_address: Mapped[Optional[str]] = mapped_column(String(64))
-    speed: Mapped[int] = mapped_column(BigInteger, default=10_000_000_000)
-    mtu: Mapped[int] = mapped_column(Integer, default=1500)
+    speed: Mapped[int] = mapped_column(BigInteger, default=10_000_000_000, info=at_least(0))
+    mtu: Mapped[int] = mapped_column(Integer, default=1500, info=at_least(0))
     status: Mapped[str] = mapped_column(String(16), default="up")
     network_id: Mapped[Optional[str]] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
 
@@ -158,9 +160,9 @@ class StorageDomain(Named, Base):
     status: Mapped[Optional[str]] = mapped_column(String(32))
     external_status: Mapped[str] = mapped_column(String(16), default="ok")
     master: Mapped[bool] = mapped_column(Boolean, default=False)
-    available: Mapped[int] = mapped_column(BigInteger, default=2 * 1024**4)
-    used: Mapped[int] = mapped_column(BigInteger, default=0)
-    committed: Mapped[int] = mapped_column(BigInteger, default=0)
+    available: Mapped[int] = mapped_column(BigInteger, default=2 * 1024**4, info=at_least(0))
+    used: Mapped[int] = mapped_column(BigInteger, default=0, info=at_least(0))
+    committed: Mapped[int] = mapped_column(BigInteger, default=0, info=at_least(0))
     host_id: Mapped[Optional[str]] = mapped_column(ForeignKey("hosts.id", ondelete="SET NULL"))
 
     @property
@@ -173,8 +175,8 @@ class Network(Named, Base):
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     data_center_id: Mapped[Optional[str]] = mapped_column(ForeignKey("data_centers.id"), index=True)
-    vlan_id: Mapped[Optional[int]] = mapped_column(Integer)
-    mtu: Mapped[int] = mapped_column(Integer, default=0)
+    vlan_id: Mapped[Optional[int]] = mapped_column(Integer, info=at_least(0, 4094))
+    mtu: Mapped[int] = mapped_column(Integer, default=0, info=at_least(0))
     stp: Mapped[bool] = mapped_column(Boolean, default=False)
     usages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["vm"])
     status: Mapped[str] = mapped_column(String(32), default="operational")
@@ -214,12 +216,12 @@ class MacPool(Named, Base):
 class VmBase:
     """Columns VMs and templates share (the engine's VmBase)."""
 
-    memory: Mapped[int] = mapped_column(BigInteger, default=1024**3)
-    memory_guaranteed: Mapped[Optional[int]] = mapped_column(BigInteger)
-    memory_max: Mapped[Optional[int]] = mapped_column(BigInteger)
-    cpu_sockets: Mapped[int] = mapped_column(Integer, default=1)
-    cpu_cores: Mapped[int] = mapped_column(Integer, default=1)
-    cpu_threads: Mapped[int] = mapped_column(Integer, default=1)
+    memory: Mapped[int] = mapped_column(BigInteger, default=1024**3, info=at_least(0))
+    memory_guaranteed: Mapped[Optional[int]] = mapped_column(BigInteger, info=at_least(0))
+    memory_max: Mapped[Optional[int]] = mapped_column(BigInteger, info=at_least(0))
+    cpu_sockets: Mapped[int] = mapped_column(Integer, default=1, info=at_least(1))
+    cpu_cores: Mapped[int] = mapped_column(Integer, default=1, info=at_least(1))
+    cpu_threads: Mapped[int] = mapped_column(Integer, default=1, info=at_least(1))
     cpu_architecture: Mapped[Optional[str]] = mapped_column(String(16))
     os_type: Mapped[str] = mapped_column(String(64), default="other")
     boot_devices: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["hd"])
@@ -267,8 +269,8 @@ class Disk(Base):
     description: Mapped[Optional[str]] = mapped_column(Text)
     comment: Mapped[Optional[str]] = mapped_column(Text)
     image_id: Mapped[str] = mapped_column(Id, default=new_id)
-    provisioned_size: Mapped[int] = mapped_column(BigInteger)
-    actual_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    provisioned_size: Mapped[int] = mapped_column(BigInteger, info=at_least(0))
+    actual_size: Mapped[int] = mapped_column(BigInteger, default=0, info=at_least(0))
     format: Mapped[str] = mapped_column(String(8), default="cow")
     sparse: Mapped[bool] = mapped_column(Boolean, default=True)
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -353,7 +355,7 @@ class VmDevice(Base):
     plugged: Mapped[bool] = mapped_column(Boolean, default=True)
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     logical_name: Mapped[Optional[str]] = mapped_column(String(64))
-    boot_order: Mapped[int] = mapped_column(Integer, default=0)
+    boot_order: Mapped[int] = mapped_column(Integer, default=0, info=at_least(0))
     spec_params: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
@@ -386,7 +388,7 @@ class Event(Base):
     correlation_id: Mapped[Optional[str]] = mapped_column(String(255), index=True)
     origin: Mapped[str] = mapped_column(String(255), default="oVirt")
     custom_id: Mapped[int] = mapped_column(Integer, default=-1)
-    flood_rate: Mapped[int] = mapped_column(Integer, default=30)
+    flood_rate: Mapped[int] = mapped_column(Integer, default=30, info=at_least(0))
     vm_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
     host_id: Mapped[Optional[str]] = mapped_column(String(36), index=True)
     cluster_id: Mapped[Optional[str]] = mapped_column(String(36))

@@ -7,6 +7,7 @@ from typing import Any, Optional
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from engine_api import limits
 from engine_api.faults import BadRequest, InvalidValue, MethodNotAllowed, NotFound
 from engine_api.services import following, searching
 from engine_api.services.context import RequestContext
@@ -61,8 +62,12 @@ def find_parent(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[st
 
 
 def get_or_404(ctx: RequestContext, coll: CollectionDef, entity_id: Optional[str], parent_id: Optional[str]) -> Any:
-    stmt = coll.base_query(ctx, parent_id).where(coll.id_column() == entity_id)
-    entity = ctx.session.scalars(stmt.limit(1)).first()
+    """The entity a URL names; a 404 fault when there is none (or the id cannot be one)."""
+    key = limits.key_value(coll.id_column(), entity_id) if entity_id is not None else None
+    entity = None
+    if key is not None:
+        stmt = coll.base_query(ctx, parent_id).where(coll.id_column() == key)
+        entity = ctx.session.scalars(stmt.limit(1)).first()
     if entity is None:
         if coll.parent is not None:
             find_parent(ctx, coll, parent_id)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine_api import limits
 from engine_api.faults import BadRequest, entity_not_found
 from engine_api.services.context import RequestContext
 from engine_api.services.registry import REGISTRY
@@ -18,7 +19,8 @@ def resolve_ref(ctx: RequestContext, spec: RefSpec) -> Any:
         raise BadRequest(f"References to {spec.collection} are not supported")
     model = coll.model
     if spec.id is not None:
-        entity = ctx.session.get(model, spec.id)
+        key = limits.key_value(coll.id_column(), spec.id)
+        entity = ctx.session.get(model, key) if key is not None else None
         if entity is None or spec.name is not None and entity.name != spec.name:
             raise entity_not_found(coll.label, spec.describe())
         return entity

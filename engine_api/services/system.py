@@ -5,6 +5,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 
+from engine_api import limits
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import cannot
@@ -17,6 +18,7 @@ from engine_api.services.registry import REGISTRY, CollectionDef
 def events_query(ctx: RequestContext, parent_id: Optional[str]) -> Any:
     stmt = select(m.Event)
     if ctx.params.from_ is not None:
+        limits.check_parameter(m.Event.id, "from", ctx.params.from_)
         stmt = stmt.where(m.Event.id > ctx.params.from_)
     return stmt
 
