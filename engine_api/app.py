@@ -11,15 +11,16 @@ from typing import Optional
 
 from flask import Flask, Response, g, request
 from flask_smorest import Api
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
 
-from engine_api import faults
+from engine_api import database_faults, faults
 from engine_api.config import Config
 from engine_api.db import Database, refuse_writes
 from engine_api.models import User
 from engine_api.normalize import API_ROOT, PathNormalizer
-from engine_api.routes.http import negotiated_codec
+from engine_api.routes.http import negotiated_codec, refuse_nul_characters
 from engine_api.services import auth
 from engine_api.services.context import Settings
 from engine_api.wire import JsonCodec, XmlCodec
@@ -54,8 +55,7 @@ def _fault_response(fault: faults.Fault) -> Response:
     else:
         body = codec.render("fault", fault.as_wire())
     response = Response(body, status=fault.status, content_type=codec.content_type)
-    if isinstance(fault, faults.MethodNotAllowed):
-        response.headers["Allow"] = ", ".join(fault.allow)
+    response.headers.update(fault.headers())
     return response
 
 
@@ -156,6 +156,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     def _before() -> Optional[Response]:
         g.started = time.perf_counter()
         db.counter.reset()
+        refuse_nul_characters()
         path = request.path
         if not (path == API_ROOT or path.startswith(API_ROOT + "/")):
             return None
@@ -190,6 +191,12 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
             return _fault_response(faults.NotFound(f"Resource not found: {request.path}"))
         return _fault_response(faults.Fault(error.description or error.name, status=error.code or 500,
                                             reason=error.name))
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(error: SQLAlchemyError) -> Response:
+        fault = database_faults.fault_for(error)
+        database_faults.log_cause(error, fault, request.method, request.path)
+        return _fault_response(fault)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -21,6 +21,10 @@ class Fault(Exception):
     def as_wire(self) -> dict[str, str]:
         return {"reason": self.reason, "detail": self.detail}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the fault's answer carries besides its body."""
+        return {}
+
 
 class BadRequest(Fault):
     status = 400
@@ -47,12 +51,43 @@ class MethodNotAllowed(Fault):
         super().__init__(detail)
         self.allow = sorted(set(allow))
 
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allow)}
+
 
 class Conflict(Fault):
     """The engine refused the operation in the entity's current state: ``[Cannot run VM. …]``."""
 
     status = 409
     reason = "Operation Failed"
+
+
+class PayloadTooLarge(Fault):
+    """A request body over the engine's size limit."""
+
+    status = 413
+    reason = "Request Entity Too Large"
+
+
+class UnsupportedMediaType(Fault):
+    """A request body in a format other than XML or JSON."""
+
+    status = 415
+    reason = "Unsupported Media Type"
+
+
+class ServiceUnavailable(Fault):
+    """The database could not serve the request now; ``retry_after`` seconds is worth a retry."""
+
+    status = 503
+    reason = "Service Unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class Unauthorized(Fault):

@@ -6,14 +6,23 @@ from typing import Any, Callable, Optional
 
 from flask import Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import ClientDisconnected
 
 from engine_api.db import refuse_writes
-from engine_api.faults import BadRequest, InvalidValue
+from engine_api import limits
+from engine_api.faults import BadRequest, InvalidValue, PayloadTooLarge, UnsupportedMediaType
+from engine_api.models import Event
 from engine_api.render import render
 from engine_api.services import macs
 from engine_api.services.context import Params, RequestContext
 from engine_api.services.results import EntityResult, RawResult
-from engine_api.wire import Codec, WireError, codec_for_accept, codec_for_content_type
+from engine_api.wire import (
+    Codec,
+    UnsupportedFormat,
+    WireError,
+    codec_for_accept,
+    codec_for_content_type,
+)
 
 _TRUE = ("true",)
 _FALSE = ("false",)
@@ -45,9 +54,34 @@ def _int(name: str) -> Optional[int]:
         value = int(raw)
     except ValueError:
         raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': expected an integer") from None
-    if not -(2**63) <= value < 2**63:
-        raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': out of range")
+    if not limits.INT64[0] <= value <= limits.INT64[1]:
+        raise BadRequest(f"Invalid value '{raw}' for parameter '{name}': out of range; the allowed range is "
+                         f"{limits.INT64[0]} to {limits.INT64[1]}")
     return value
+
+
+def _correlation_id() -> Optional[str]:
+    """The ``correlation_id`` parameter, else the ``Correlation-Id`` header: refused when the
+    events and jobs it marks could not store it."""
+    value = request.args.get("correlation_id") or request.headers.get("Correlation-Id") or None
+    limits.check_parameter(Event.correlation_id, "correlation_id", value)
+    return value
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a request whose path, query parameters or headers hold U+0000 (a 400 fault).
+
+    No database stores the character and no id or name contains it; the engine's servlet
+    container refuses such URLs the same way.
+    """
+    if "\x00" in request.path:
+        raise BadRequest("The request path contains the character U+0000, which is not allowed")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise BadRequest(f"The query parameter {name!r} contains the character U+0000, which is not allowed")
+    for name, value in request.headers.items():
+        if "\x00" in value:
+            raise BadRequest(f"The header '{name}' contains the character U+0000, which is not allowed")
 
 
 def request_params() -> Params:
@@ -64,7 +98,7 @@ def request_params() -> Params:
         async_=bool(_bool("async", False)),
         force=bool(_bool("force", False)),
         detach_only=_bool("detach_only", None),
-        correlation_id=request.args.get("correlation_id") or request.headers.get("Correlation-Id") or None,
+        correlation_id=_correlation_id(),
     )
 
 
@@ -73,14 +107,18 @@ def negotiated_codec() -> Codec:
 
 
 def raw_body() -> bytes:
-    """The request body as sent, refused when it is over the size limit."""
+    """The request body as sent: a 413 fault over the size limit, a 400 fault when it cannot be
+    read (the client went away in the middle of it)."""
     limit = state().config.max_body_bytes
     length = request.content_length
     if length is not None and length > limit:
-        raise BadRequest(f"The request body exceeds the limit of {limit} bytes")
-    body = request.stream.read(limit + 1)
+        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes")
+    try:
+        body = request.stream.read(limit + 1)
+    except (OSError, ValueError, ClientDisconnected) as error:
+        raise BadRequest(f"The request body could not be read: {type(error).__name__}") from None
     if len(body) > limit:
-        raise BadRequest(f"The request body exceeds the limit of {limit} bytes")
+        raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes")
     return body
 
 
@@ -89,7 +127,10 @@ def decode_body() -> tuple[Optional[str], Any]:
     body = raw_body()
     if not body.strip():
         return None, {}
-    codec = codec_for_content_type(request.headers.get("Content-Type"), body)
+    try:
+        codec = codec_for_content_type(request.headers.get("Content-Type"), body)
+    except UnsupportedFormat as error:
+        raise UnsupportedMediaType(str(error)) from None
     try:
         return codec.parse(body)
     except WireError as error:

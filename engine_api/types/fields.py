@@ -20,19 +20,35 @@ class String(fields.String):
     pass
 
 
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+
 class Integer(fields.Integer):
-    """An integer; accepts decimal text as XML and the engine's JSON send it."""
+    """A 64-bit signed integer (the engine's ``long``); accepts decimal text as XML and the
+    engine's JSON send it, and JSON numbers without a fraction."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("strict", False)
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ValidationError("Not a valid integer.")
-        if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        if isinstance(value, float) and not value.is_integer():
             raise ValidationError("Not a valid integer.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        if isinstance(value, str) and not _is_decimal(value.strip()):
+            raise ValidationError("Not a valid integer.")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValidationError(f"Number out of range: the allowed range is {INT64_MIN} to {INT64_MAX}.")
+        return number
+
+
+def _is_decimal(text: str) -> bool:
+    """``12`` or ``-12``, in ASCII digits."""
+    digits = text[1:] if text.startswith("-") else text
+    return digits.isascii() and digits.isdigit()
 
 
 class Boolean(fields.Boolean):
@@ -44,6 +60,8 @@ class Boolean(fields.Boolean):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if isinstance(value, str):
             value = value.strip().lower()
+        elif not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean: expected true or false.")
         if value in self.truthy:
             return True
         if value in self.falsy:

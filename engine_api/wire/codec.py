@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from itertools import accumulate
+from typing import Any, Iterator
 
 from lxml import etree
 
@@ -17,10 +19,15 @@ ATTRIBUTES = ("href", "id")
 LINK_ATTRIBUTES = ("href", "id", "rel")
 
 MAX_DEPTH = 64
+"""How deeply elements (XML) or arrays and objects (JSON) of a request body may nest."""
 
 
 class WireError(ValueError):
     """A request body that cannot be decoded."""
+
+
+class UnsupportedFormat(WireError):
+    """A request body whose ``Content-Type`` names neither XML nor JSON."""
 
 
 def _hardened_parser() -> etree.XMLParser:
@@ -104,13 +111,62 @@ class JsonCodec(Codec):
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def parse(self, body: bytes) -> tuple[str | None, Any]:
+        if json_depth(body) > MAX_DEPTH:
+            raise WireError(f"JSON document is nested too deeply: at most {MAX_DEPTH} levels are allowed")
         try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
             raise WireError(f"Malformed JSON: {exc}") from None
         if not isinstance(data, dict):
             raise WireError("The request body must be a JSON object")
+        if b"\\u" in body:
+            _check_escaped_text(data)
         return None, data
+
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NESTING_STEP = [1 if byte in b"[{" else -1 if byte in b"]}" else 0 for byte in range(256)]
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text, counted without parsing or recursion.
+
+    Strings are skipped; for a malformed text the count is that of its brackets outside strings.
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0)
+
+
+def _refuse_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``, which Python reads and JSON does not have."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _strings_of(data: Any) -> Iterator[str]:
+    """Every key and text value of decoded JSON, without recursion."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+
+
+def _check_escaped_text(data: Any) -> None:
+    """Refuse text that ``\\u`` escapes made invalid: U+0000 or a lone surrogate."""
+    for text in _strings_of(data):
+        if "\x00" in text:
+            raise WireError("Malformed JSON: the character U+0000 is not allowed in text")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise WireError("Malformed JSON: a lone surrogate (\\ud800-\\udfff) is not valid Unicode") from None
 
 
 def _jsonify(data: Any) -> Any:
@@ -179,11 +235,15 @@ def codec_for_accept(accept: str | None) -> Codec:
 
 
 def codec_for_content_type(content_type: str | None, body: bytes) -> Codec:
-    """The codec of a request body: by Content-Type, or by its first character when absent."""
-    if content_type:
-        lowered = content_type.lower()
-        if "json" in lowered:
-            return _JSON
-        if "xml" in lowered:
-            return _XML
-    return _JSON if body.lstrip()[:1] in (b"{", b"[") else _XML
+    """The codec of a request body: by Content-Type, or by its first character when absent.
+
+    Raises :class:`UnsupportedFormat` for a Content-Type that names neither XML nor JSON.
+    """
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if not media_type:
+        return _JSON if body.lstrip()[:1] in (b"{", b"[") else _XML
+    if "json" in media_type:
+        return _JSON
+    if "xml" in media_type:
+        return _XML
+    raise UnsupportedFormat(f"The media type '{media_type}' is not supported: send {XML_TYPE} or {JSON_TYPE}")

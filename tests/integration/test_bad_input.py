@@ -81,7 +81,7 @@ def test_body_over_the_limit_is_refused(http, engine):
     before = row_counts(engine.db)
     huge = "<vm><name>x</name><description>" + "a" * (11 * 1024 * 1024) + "</description></vm>"
     answer = http.post(engine.url + "/vms", data=huge, headers={"Content-Type": "application/xml"})
-    assert answer.status_code == 400
+    assert answer.status_code == 413
     assert "limit" in _fault(answer)
     assert row_counts(engine.db) == before
 
