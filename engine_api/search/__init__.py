@@ -20,6 +20,7 @@ from engine_api.search.parser import (
     Or,
     Query,
     SearchSyntaxError,
+    SearchTooComplex,
     SortKey,
     parse_search,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "SearchField",
     "SearchSpec",
     "SearchSyntaxError",
+    "SearchTooComplex",
     "SortKey",
     "compile_search",
     "exists_via",

@@ -22,7 +22,8 @@ Matching rules
   wildcard matches therefore compile to a small construct rendered per dialect: ``GLOB`` on
   SQLite (case-sensitive, with ``?`` and ``[`` in the value bracket-escaped) and
   ``LIKE … ESCAPE`` elsewhere, PostgreSQL's ``LIKE`` being case-sensitive.
-* **Integers** and **dates** support all six operators. A date given without a time
+* **Integers** and **dates** support all six operators. An integer must fit the column's type
+  (``Integer`` 32-bit, ``BigInteger`` 64-bit), as PostgreSQL casts it to that type. A date given without a time
   (``2024-05-01``, ``05/01/2024``) stands for the whole day: ``=`` matches any time that day,
   ``<`` is before it, ``>`` after it. Times with an offset are converted to UTC; times without
   one are taken as UTC.
@@ -56,7 +57,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any, TypeAlias
 
-from sqlalchemy import Boolean, String, and_, cast, false, func, literal, not_, or_
+from sqlalchemy import BigInteger, Boolean, Integer, SmallInteger, String, and_, cast, false, func, literal, not_, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
@@ -345,12 +346,26 @@ def _string_match(column: Any, value: str, case_sensitive: bool) -> Predicate:
 # -- value parsing -------------------------------------------------------------------------
 
 
+def _integer_range(column: Any) -> tuple[int, int]:
+    """The integers ``column`` holds: by its SQL type, 64-bit when that is not an integer type."""
+    column_type = getattr(column, "type", None)
+    while isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer):
+        return INT64_MIN, INT64_MAX
+    if isinstance(column_type, SmallInteger):
+        return -(2**15), 2**15 - 1
+    return -(2**31), 2**31 - 1
+
+
 def _parse_int(text: str, search_field: SearchField) -> int:
-    if not _INTEGER.fullmatch(text.strip()):
+    digits = text.strip()
+    if not _INTEGER.fullmatch(digits):
         raise SearchSyntaxError(f"{search_field.name} expects an integer, not {text!r}")
-    number = int(text.strip())
-    if not INT64_MIN <= number <= INT64_MAX:
-        raise SearchSyntaxError(f"{search_field.name}: {text!r} is out of range")
+    low, high = _integer_range(search_field.column)
+    number = int(digits) if len(digits.lstrip("+-").lstrip("0")) <= 20 else None
+    if number is None or not low <= number <= high:
+        raise SearchSyntaxError(f"{search_field.name}: {text!r} is out of range ({low} to {high})")
     return number
 
 

@@ -21,7 +21,12 @@ free text is a wildcard (the engine has no way to search for a literal asterisk)
 engine puts before every search (``Vms: name=x``) is accepted and kept as :attr:`Query.subject`
 (see ``subjects`` of :func:`parse_search` for telling it from free text such as ``web:8080``).
 
-Only :class:`SearchSyntaxError` is ever raised for a string input, whatever it contains.
+Only :class:`SearchSyntaxError` is ever raised for a string input, whatever it contains. A
+search over one of the language's bounds raises its subclass :class:`SearchTooComplex`: at most
+``MAX_SEARCH_LENGTH`` characters, ``MAX_NESTING`` levels of parentheses and ``MAX_TERMS``
+conditions and free-text words. The bounds keep every search well inside what the databases
+evaluate: SQLite refuses an expression tree deeper than 1000, and a term compiles to up to a
+few levels of it (free text is one ``LIKE`` per free-text column).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ __all__ = [
     "Or",
     "Query",
     "SearchSyntaxError",
+    "SearchTooComplex",
     "SortKey",
     "parse_search",
 ]
@@ -50,6 +56,7 @@ KEYWORDS = frozenset({"and", "or", "sortby", "page"})
 
 MAX_SEARCH_LENGTH = 65536
 MAX_NESTING = 32
+MAX_TERMS = 100
 MAX_PAGE = 1_000_000_000
 
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
@@ -65,6 +72,10 @@ class SearchSyntaxError(ValueError):
     def __init__(self, message: str, position: int | None = None) -> None:
         super().__init__(message if position is None else f"{message} (at position {position})")
         self.position = position
+
+
+class SearchTooComplex(SearchSyntaxError):
+    """A search over one of the language's bounds (length, nesting, number of terms)."""
 
 
 # -- syntax tree ---------------------------------------------------------------------------
@@ -246,6 +257,7 @@ class _Parser:
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.terms = 0
 
     @property
     def current(self) -> _Token:
@@ -309,7 +321,7 @@ class _Parser:
         token = self.current
         if token.kind is _Kind.OPEN:
             if depth >= MAX_NESTING:
-                raise SearchSyntaxError(
+                raise SearchTooComplex(
                     f"Parentheses nested deeper than {MAX_NESTING} levels", token.position
                 )
             self.advance()
@@ -321,14 +333,23 @@ class _Parser:
         if token.kind is _Kind.QUOTED:
             if self.peek().kind is _Kind.OPERATOR:
                 raise SearchSyntaxError("A field name cannot be quoted", token.position)
+            self.count_term(token)
             self.advance()
             return FreeText(token.text, quoted=True)
         if token.kind is _Kind.WORD and token.keyword() is None:
+            self.count_term(token)
             if self.peek().kind is _Kind.OPERATOR:
                 return self.comparison()
             self.advance()
             return FreeText(token.text)
         raise self.fail("a condition")
+
+    def count_term(self, token: _Token) -> None:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise SearchTooComplex(
+                f"A search may have at most {MAX_TERMS} conditions and free-text words", token.position
+            )
 
     def comparison(self) -> Condition:
         name = self.advance()
@@ -383,7 +404,7 @@ def parse_search(text: str, *, subjects: Iterable[str] | None = None) -> Query:
     if not isinstance(text, str):
         raise TypeError(f"search text must be a string, not {type(text).__name__}")
     if len(text) > MAX_SEARCH_LENGTH:
-        raise SearchSyntaxError(f"Search text longer than {MAX_SEARCH_LENGTH} characters")
+        raise SearchTooComplex(f"Search text longer than {MAX_SEARCH_LENGTH} characters")
     control = _CONTROL.search(text)
     if control is not None:
         raise SearchSyntaxError("Search text contains a control character", control.start())
