@@ -38,6 +38,9 @@ _TRANSIENT = (
     "server closed",
     "terminating",
 )
+#: PostgreSQL's codes for the same: serialization failure, deadlock, lock not available, admin
+#: shutdown; every code of class 08 is a connection exception.
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03"})
 #: Words of SQLite's messages for a statement over one of its limits (expression depth, variables).
 _OVER_LIMIT = ("too large", "too many", "too big")
 
@@ -53,6 +56,9 @@ def _is_transient(error: SQLAlchemyError) -> bool:
     if isinstance(error, (PoolTimeoutError, DisconnectionError)):
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) if isinstance(error, DBAPIError) else None
+    if isinstance(sqlstate, str) and (sqlstate in _TRANSIENT_SQLSTATES or sqlstate.startswith("08")):
         return True
     message = cause(error).lower()
     return any(words in message for words in _TRANSIENT)

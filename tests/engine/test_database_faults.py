@@ -8,8 +8,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from engine_api.database_faults import fault_for
 
 
-def _error(kind, message):
-    return kind("SELECT 1 WHERE secret = ?", ("hidden",), Exception(message + "\nDETAIL: more"))
+class _PostgresError(Exception):
+    """A driver error carrying PostgreSQL's SQLSTATE, as psycopg's do."""
+
+    def __init__(self, message, sqlstate):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def _error(kind, message, sqlstate=None):
+    original = Exception(message + "\nDETAIL: more") if sqlstate is None else _PostgresError(message, sqlstate)
+    return kind("SELECT 1 WHERE secret = ?", ("hidden",), original)
 
 
 @pytest.mark.parametrize("error, status, retry_after", [
@@ -25,6 +34,9 @@ def _error(kind, message):
     (_error(OperationalError, "no such table: vms"), 503, None),
     (_error(ProgrammingError, "operator does not exist: integer = character varying"), 503, None),
     (_error(InternalError, "current transaction is aborted"), 503, None),
+    (_error(OperationalError, "konnte Zugriff nicht serialisieren", "40001"), 503, "1"),
+    (_error(OperationalError, "Verklemmung entdeckt", "40P01"), 503, "1"),
+    (_error(OperationalError, "Verbindung verloren", "08006"), 503, "1"),
 ])
 def test_database_errors_are_faults(error, status, retry_after):
     fault = fault_for(error)
