@@ -12,13 +12,11 @@ from typing import Optional
 from flask import Flask, Response, g, request
 from flask_smorest import Api
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from engine_api import database_faults, faults
 from engine_api.config import Config
-from engine_api.db import Database, refuse_writes
-from engine_api.models import User
+from engine_api.db import Database
 from engine_api.normalize import API_ROOT, PathNormalizer
 from engine_api.routes.http import negotiated_codec, refuse_nul_characters
 from engine_api.services import auth
@@ -42,6 +40,7 @@ class EngineState:
     db: Database
     settings: Settings
     instance_id: str
+    authenticator: auth.Authenticator
     ca_pem: Optional[bytes] = None
 
 
@@ -89,32 +88,19 @@ def _basic_credentials(credentials: str) -> Optional[tuple[str, str]]:
     return (user_name, password) if separator else None
 
 
-def _basic_user(session: Session, credentials: str, config: Config) -> tuple[Optional[User], str]:
-    """The user HTTP Basic credentials name, if the password is right; and the detail of a refusal."""
-    given = _basic_credentials(credentials)
-    if given is None:
-        return None, "The Basic credentials are not base64 of 'user:password' in UTF-8"
-    user = auth.user_for_basic(session, *given, config.admin_user, config.admin_password)
-    return user, "Cannot authenticate: the username or password is incorrect"
-
-
 def _authenticate(engine: EngineState) -> Optional[Response]:
-    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none.
-
-    Authenticating only reads: its transaction refuses to write.
-    """
+    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     scheme, credentials = scheme.strip().lower(), credentials.strip()
     if scheme not in ("basic", "bearer") or not credentials:
         return _unauthorized("Authentication is required: send HTTP Basic credentials or an SSO Bearer token")
-    with engine.db.transaction() as session:
-        refuse_writes(session, "authentication")
-        if scheme == "bearer":
-            user, failure = auth.user_for_token(session, credentials), "The access token is invalid or has expired"
-        else:
-            user, failure = _basic_user(session, credentials, engine.config)
-        if user is not None:
-            session.expunge(user)
+    if scheme == "bearer":
+        user, failure = engine.authenticator.bearer(credentials), "The access token is invalid or has expired"
+    else:
+        given = _basic_credentials(credentials)
+        if given is None:
+            return _unauthorized("The Basic credentials are not base64 of 'user:password' in UTF-8")
+        user, failure = engine.authenticator.basic(*given), "Cannot authenticate: the username or password is incorrect"
     if user is None:
         return _unauthorized(failure)
     g.user = user
@@ -139,7 +125,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     db.create_schema()
     auth.create_admin(db, config.admin_user)
     settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
-    engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()))
+    engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()),
+                         authenticator=auth.Authenticator(db, config.admin_user, config.admin_password))
     app.extensions["engine_emu"] = engine
 
     api = Api(app)

@@ -62,6 +62,7 @@ class Database:
         self._install_listeners()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         limits.install(self.sessions)
+        _guard_reads(self.sessions)
 
     def _install_listeners(self) -> None:
         import time
@@ -120,21 +121,32 @@ def _pending_changes(session: Session) -> list[Any]:
     return [*session.new, *modified, *session.deleted]
 
 
+READ_ONLY = "engine_emu.read_only"
+
+
 def refuse_writes(session: Session, read: str) -> None:
     """Make any write through ``session`` raise :class:`WriteInRead`; ``read`` names what it serves.
 
     Both ORM changes (found when the session flushes) and ``INSERT``/``UPDATE``/``DELETE``
-    statements executed through the session are refused.
+    statements executed through the session are refused, by listeners that every session of a
+    :class:`Database` carries (:func:`_guard_reads`).
     """
+    session.info[READ_ONLY] = read
 
-    @event.listens_for(session, "before_flush")
+
+def _guard_reads(sessions: sessionmaker[Session]) -> None:
+    @event.listens_for(sessions, "before_flush")
     def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+        read = session.info.get(READ_ONLY)
+        if read is None:
+            return
         changed = _pending_changes(session)
         if changed:
             names = sorted({type(obj).__name__ for obj in changed})
             raise WriteInRead(f"{read} is a read, yet it changes {', '.join(names)} rows")
 
-    @event.listens_for(session, "do_orm_execute")
+    @event.listens_for(sessions, "do_orm_execute")
     def _do_orm_execute(state: Any) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
+        read = state.session.info.get(READ_ONLY)
+        if read is not None and (state.is_insert or state.is_update or state.is_delete):
             raise WriteInRead(f"{read} is a read, yet it executes {type(state.statement).__name__.upper()}")

@@ -178,8 +178,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
         with engine.db.transaction(immediate=not reads) as session:
             if reads:
                 refuse_writes(session, f"{request.method} {request.path}")
-            user = session.merge(g.user, load=False) if getattr(g, "user", None) is not None else None
-            ctx = RequestContext(session=session, params=params, settings=engine.settings, user=user,
+            ctx = RequestContext(session=session, params=params, settings=engine.settings, user=g.get("user"),
                                  extras={"instance_id": engine.instance_id})
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
     except IntegrityError as error:

@@ -68,6 +68,7 @@ def logout() -> Any:
     if token_value:
         with state().db.transaction() as session:
             revoke_token(session, token_value)
+        state().authenticator.forget_token(token_value)
     return _json({})
 
 

@@ -11,8 +11,10 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +123,91 @@ def user_for_token(session: Session, token: str) -> Optional[User]:
             SsoToken.token_hash == token_hash(token), SsoToken.expires_at > utcnow()
         )
     ).first()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as: a user's id and names, held apart from any session."""
+
+    id: str
+    user_name: str
+    name: str
+
+    @classmethod
+    def of(cls, user: User) -> "Principal":
+        return cls(id=user.id, user_name=user.user_name, name=user.name)
+
+
+class Authenticator:
+    """Tells whom Basic credentials or an SSO token belong to, remembering each answer briefly.
+
+    A remembered answer spares the request a database round trip. An answer is kept for
+    ``ttl`` seconds at most, and never past the token's expiry; a token revoked through this
+    process is forgotten at once, while another worker process sharing the database may still
+    take it for up to ``ttl`` seconds.
+    """
+
+    def __init__(self, db: "Database", admin_user: str, admin_password: str, ttl: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic, capacity: int = 4096) -> None:
+        self.db = db
+        self.admin_user = admin_user
+        self.admin_password = admin_password
+        self.ttl = ttl
+        self.clock = clock
+        self.capacity = capacity
+        self._known: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def basic(self, user_name: str, password: str) -> Optional[Principal]:
+        if not check_password(user_name, password, self.admin_user, self.admin_password):
+            return None
+        return self._remembered("basic", lambda session: find_user(session, self.admin_user), None)
+
+    def bearer(self, token: str) -> Optional[Principal]:
+        found: list[dt.datetime] = []
+
+        def lookup(session: Session) -> Optional[User]:
+            row = session.execute(
+                select(User, SsoToken.expires_at).join(SsoToken, SsoToken.user_id == User.id).where(
+                    SsoToken.token_hash == token_hash(token), SsoToken.expires_at > utcnow())
+            ).first()
+            if row is None:
+                return None
+            found.append(row[1])
+            return row[0]
+
+        return self._remembered("bearer:" + token_hash(token), lookup, found)
+
+    def forget_token(self, token: str) -> None:
+        with self._lock:
+            self._known.pop("bearer:" + token_hash(token), None)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._known.clear()
+
+    def _remembered(self, key: str, lookup: Callable[[Session], Optional[User]],
+                    expiry: Optional[list[dt.datetime]]) -> Optional[Principal]:
+        now = self.clock()
+        known = self._known.get(key)
+        if known is not None and known[0] > now:
+            return known[1]
+        from engine_api.db import refuse_writes
+
+        with self.db.transaction() as session:
+            refuse_writes(session, "authentication")
+            user = lookup(session)
+            principal = Principal.of(user) if user is not None else None
+        if principal is None:
+            return None
+        until = now + self.ttl
+        if expiry:
+            until = min(until, now + (expiry[0] - utcnow()).total_seconds())
+        with self._lock:
+            if len(self._known) >= self.capacity:
+                self._known.clear()
+            self._known[key] = (until, principal)
+        return principal
 
 
 def user_for_basic(session: Session, user_name: str, password: str, admin_user: str, admin_password: str) -> Optional[User]:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from engine_api.models import User, utcnow
+from engine_api.models import utcnow
+
+if TYPE_CHECKING:
+    from engine_api.services.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class RequestContext:
     session: Session
     params: Params = field(default_factory=Params)
     settings: Settings = field(default_factory=Settings)
-    user: User | None = None
+    user: Principal | None = None
     now: dt.datetime = field(default_factory=utcnow)
     extras: dict[str, Any] = field(default_factory=dict)
 

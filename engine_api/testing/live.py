@@ -81,6 +81,7 @@ class LiveEngine:
                 names = ", ".join(t.name for t in Base.metadata.sorted_tables)
                 session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         seed(self.db, scenario, admin_user=self.config.admin_user)
+        self.engine.authenticator.forget_all()
 
     def __enter__(self) -> "LiveEngine":
         return self.start()

@@ -140,7 +140,37 @@ def test_authenticating_never_writes(engine):
     assert row_counts(engine.db) == before
     with engine.db.transaction() as session:
         session.delete(session.get(m.User, ADMIN_USER_ID))
+    engine.engine.authenticator.forget_all()  # what it checked it remembers for two seconds
     refused = requests.get(engine.url, auth=(engine.username, engine.password), headers=JSON)
     assert refused.status_code == 401 and refused.json()["reason"] == "Unauthorized"
     with engine.db.transaction() as session:
         assert session.scalars(select(m.User)).first() is None
+
+
+def test_checked_credentials_are_remembered_without_a_query(engine):
+    """A second request with the same credentials or token runs no authentication query."""
+    token = requests.post(_sso(engine) + "/sso/oauth/token", data={
+        "grant_type": "password", "scope": "ovirt-app-api", "username": engine.username,
+        "password": engine.password}, headers=JSON).json()["access_token"]
+    for headers in ({"Authorization": f"Bearer {token}"}, {}):
+        auth = None if headers else (engine.username, engine.password)
+        first = requests.get(engine.url + "/clusters", headers=headers, auth=auth)
+        second = requests.get(engine.url + "/clusters", headers=headers, auth=auth)
+        assert first.status_code == second.status_code == 200
+        assert _statements(second) == _statements(first) - 1
+
+
+def test_a_revoked_token_is_forgotten_at_once(engine):
+    token = requests.post(_sso(engine) + "/sso/oauth/token", data={
+        "grant_type": "password", "scope": "ovirt-app-api", "username": engine.username,
+        "password": engine.password}, headers=JSON).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert requests.get(engine.url + "/clusters", headers=bearer).status_code == 200
+    requests.get(_sso(engine) + "/services/sso-logout", params={"token": token})
+    assert requests.get(engine.url + "/clusters", headers=bearer).status_code == 401
+
+
+def _statements(answer) -> int:
+    import re
+
+    return int(re.search(r'desc="(\d+) statements"', answer.headers["Server-Timing"]).group(1))
