@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("ENGINE_EMU_WORKERS", "1")),
                        help="worker processes sharing the database (default 1; use PostgreSQL for more)")
-    serve.add_argument("--threads", type=int, default=8,
+    serve.add_argument("--threads", type=int, default=4,
                        help="threads per worker serving reads (writes get half as many, at least 2)")
     serve.add_argument("--idle-timeout", type=float, default=15.0,
                        help="seconds a keep-alive connection may stay idle before the engine closes it")

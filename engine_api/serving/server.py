@@ -40,8 +40,8 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
-    read_threads: int = 8
-    write_threads: int = 4
+    read_threads: int = 4
+    write_threads: int = 2
     max_pending: int = 512
     certfile: Optional[str] = None
     keyfile: Optional[str] = None
