@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,6 +63,12 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         limits.install(self.sessions)
         _guard_reads(self.sessions)
+        from engine_api.documents import guard
+        from engine_api.documents.recorder import Recorder, guarded_tables
+
+        self.recorder = Recorder()
+        self.recorder.install(self.sessions)
+        guard.install(self.engine, guarded_tables)
 
     def _install_listeners(self) -> None:
         import time
@@ -88,7 +94,21 @@ class Database:
                 cursor.close()
 
     def create_schema(self) -> None:
+        """The tables, and the change log's revision counter (at 0 in a new database)."""
+        from sqlalchemy.exc import IntegrityError
+
+        from engine_api.documents.guard import vetted
+        from engine_api.models import RevisionCounter
+
         Base.metadata.create_all(self.engine)
+        with self.engine.connect() as connection:
+            if connection.execute(select(RevisionCounter.value)).first() is None:
+                try:
+                    with vetted(connection):
+                        connection.execute(insert(RevisionCounter).values(name="changes", value=0))
+                    connection.commit()
+                except IntegrityError:
+                    connection.rollback()
 
     def drop_schema(self) -> None:
         Base.metadata.drop_all(self.engine)

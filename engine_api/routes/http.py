@@ -15,7 +15,7 @@ from engine_api.models import Event
 from engine_api.render import render
 from engine_api.services import macs
 from engine_api.services.context import Params, RequestContext
-from engine_api.services.results import EntityResult, RawResult
+from engine_api.services.results import DocumentResult, DocumentsResult, EntityResult, RawResult
 from engine_api.wire import (
     Codec,
     UnsupportedFormat,
@@ -23,6 +23,7 @@ from engine_api.wire import (
     codec_for_accept,
     codec_for_content_type,
 )
+from engine_api.wire.codec import JSON_TYPE
 
 _TRUE = ("true",)
 _FALSE = ("false",)
@@ -140,7 +141,9 @@ def decode_body() -> tuple[Optional[str], Any]:
 def respond(result: Any, codec: Optional[Codec] = None) -> Response:
     codec = codec or negotiated_codec()
     started = time.perf_counter()
-    if isinstance(result, RawResult):
+    if isinstance(result, (DocumentResult, DocumentsResult)):
+        response = _document_response(result, codec)
+    elif isinstance(result, RawResult):
         response = Response(result.body, status=result.status, content_type=result.content_type)
     elif result is None:
         response = Response(b"", status=200, content_type=codec.content_type)
@@ -159,6 +162,20 @@ def respond(result: Any, codec: Optional[Codec] = None) -> Response:
 def _nic_action() -> str:
     """What a request that gives a NIC a MAC does, in the engine's words."""
     return "add NIC" if request.method == "POST" else "update NIC"
+
+
+def _document_response(result: DocumentResult | DocumentsResult, codec: Codec) -> Response:
+    """Stored renderings copied into a response, with the revision they reflect as ``ETag`` and
+    ``Revision``; ``304 Not Modified`` when the client holds that revision already."""
+    headers = {"ETag": result.etag, "Revision": str(result.revision)}
+    if result.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(b"", status=304, headers=headers)
+    is_json = codec.content_type == JSON_TYPE
+    if isinstance(result, DocumentResult):
+        body = codec.entity_of(result.json if is_json else result.xml)
+    else:
+        body = codec.collection_of(result.plural, result.singular, result.json if is_json else result.xml)
+    return Response(body, status=result.status, content_type=codec.content_type, headers=headers)
 
 
 def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Response:

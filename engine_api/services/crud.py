@@ -13,7 +13,7 @@ from engine_api.services import following, searching
 from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import CollectionDef
-from engine_api.services.results import ActionResult, CollectionResult, EntityResult
+from engine_api.services.results import ActionResult, CollectionResult, DocumentResult, DocumentsResult, EntityResult
 from engine_api.types.base import StructSchema
 from engine_api.types.system import ActionParameters
 
@@ -75,13 +75,20 @@ def get_or_404(ctx: RequestContext, coll: CollectionDef, entity_id: Optional[str
     return entity
 
 
-def list_entities(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str] = None) -> CollectionResult:
+def list_entities(ctx: RequestContext, coll: CollectionDef,
+                  parent_id: Optional[str] = None) -> CollectionResult | DocumentsResult:
     if coll.parent is not None:
         find_parent(ctx, coll, parent_id)
     stmt = coll.base_query(ctx, parent_id)
     stmt = searching.apply(ctx, coll, stmt)
     if stmt is None:
         return CollectionResult(coll.schema, [])
+    if not ctx.params.follow:
+        from engine_api.documents.store import read_collection
+
+        documents = read_collection(ctx.session, coll, stmt)
+        if documents is not None:
+            return documents
     items = list(ctx.session.scalars(stmt).unique())
     tree, followed = following.follow(ctx, coll, items)
     return CollectionResult(coll.schema, items, tree, followed)
@@ -89,7 +96,14 @@ def list_entities(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[
 
 def get_entity(
     ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None
-) -> EntityResult:
+) -> EntityResult | DocumentResult:
+    """One entity: its stored document when nothing is to be followed, else from its row."""
+    if not ctx.params.follow:
+        from engine_api.documents.store import read_entity
+
+        document = read_entity(ctx.session, coll, entity_id, parent_id)
+        if document is not None:
+            return document
     entity = get_or_404(ctx, coll, entity_id, parent_id)
     tree, followed = following.follow(ctx, coll, [entity])
     return EntityResult(coll.schema, entity, follow_tree=tree, followed=followed)

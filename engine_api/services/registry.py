@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 
 from engine_api.types.base import TypeSchema
 
@@ -51,11 +51,14 @@ class CollectionDef:
         return f"{self.parent.rel}/{self.rel}" if self.parent else self.rel
 
     def order_columns(self) -> list[Any]:
-        """The default order: ``order_by`` names, ``-name`` for descending."""
+        """The default order: ``order_by`` names, ``-name`` for descending, then the primary key,
+        so that rows which tie keep one order from request to request."""
         columns = []
         for name in self.order_by:
             column = getattr(self.model, name.lstrip("-"))
             columns.append(column.desc() if name.startswith("-") else column)
+        columns.extend(column for column in inspect(self.model).primary_key
+                       if column.key not in {name.lstrip("-") for name in self.order_by})
         return columns
 
     def id_column(self) -> Any:

@@ -60,3 +60,33 @@ class RawResult:
     body: bytes
     content_type: str
     status: int = 200
+
+
+@dataclass
+class DocumentResult:
+    """One entity answered from its stored document: both renderings, and its revision."""
+
+    json: str
+    xml: str
+    revision: int
+    status: int = 200
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.revision}"'
+
+
+@dataclass
+class DocumentsResult:
+    """A collection answered from stored documents, in order; ``revision`` is the log's head."""
+
+    plural: str
+    singular: str
+    json: list[str]
+    xml: list[str]
+    revision: int
+    status: int = 200
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.revision}"'

@@ -5,11 +5,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import text
 
 from engine_api.app import create_app
 from engine_api.config import Config
-from engine_api.models import Base
 from engine_api.serving import EngineServer, ServeOptions
 
 
@@ -73,13 +71,7 @@ class LiveEngine:
         from fixtures import seed
 
         with self.db.transaction() as session:
-            if self.db.is_sqlite:
-                session.execute(text("PRAGMA defer_foreign_keys=ON"))
-                for table in reversed(Base.metadata.sorted_tables):
-                    session.execute(table.delete())
-            else:
-                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-                session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            self.db.recorder.clear(session)
         seed(self.db, scenario, admin_user=self.config.admin_user)
         self.engine.authenticator.forget_all()
 

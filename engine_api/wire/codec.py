@@ -66,11 +66,19 @@ class XmlCodec(Codec):
         return "".join(parts).encode("utf-8")
 
     def render_collection(self, plural: str, singular: str, items: list[Any]) -> bytes:
-        parts: list[str] = [XML_DECLARATION, f"<{plural}>"]
-        for item in items:
-            _write(parts, singular, item, False)
-        parts.append(f"</{plural}>")
-        return "".join(parts).encode("utf-8")
+        return self.collection_of(plural, singular, [self.fragment(singular, item) for item in items])
+
+    def fragment(self, tag: str, data: Any) -> str:
+        """One entity's element, without the XML declaration: what a document keeps."""
+        parts: list[str] = []
+        _write(parts, tag, data, False)
+        return "".join(parts)
+
+    def entity_of(self, fragment: str) -> bytes:
+        return (XML_DECLARATION + fragment).encode("utf-8")
+
+    def collection_of(self, plural: str, singular: str, fragments: list[str]) -> bytes:
+        return "".join([XML_DECLARATION, f"<{plural}>", *fragments, f"</{plural}>"]).encode("utf-8")
 
     def parse(self, body: bytes) -> tuple[str | None, Any]:
         if b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper():
@@ -109,6 +117,23 @@ class JsonCodec(Codec):
     def render_collection(self, plural: str, singular: str, items: list[Any]) -> bytes:
         body = {singular: [_jsonify(item) for item in items]} if items else {}
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @staticmethod
+    def wire(data: Any) -> Any:
+        """The JSON wire shape of typed data: numbers and booleans as strings, dates as epoch ms."""
+        return _jsonify(data)
+
+    def fragment(self, tag: str, data: Any) -> str:
+        """One entity as JSON text: what a document keeps."""
+        return json.dumps(_jsonify(data), ensure_ascii=False, separators=(",", ":"))
+
+    def entity_of(self, fragment: str) -> bytes:
+        return fragment.encode("utf-8")
+
+    def collection_of(self, plural: str, singular: str, fragments: list[str]) -> bytes:
+        if not fragments:
+            return b"{}"
+        return "".join([f'{{"{singular}":[', ",".join(fragments), "]}"]).encode("utf-8")
 
     def parse(self, body: bytes) -> tuple[str | None, Any]:
         if json_depth(body) > MAX_DEPTH:
