@@ -1,0 +1,202 @@
+"""The change feed of one process: pages of changes after a revision, and waiting for more.
+
+One :class:`ChangeFeed` serves every reader of a process. Readers at the head share one
+:class:`~push.recent.RecentChanges`: when the :class:`~push.hub.Hub` says the head moved, each
+event loop with readers reads the new records from the source once (in a thread) and wakes its
+readers, who take them from memory, so a change costs one read of the log per process and loop,
+not one per reader. A reader further behind (a resume, a replay) reads its pages from the log
+itself until it is close enough to the head.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from concurrent.futures import Executor
+from typing import Any, Callable, Optional, TypeVar
+
+from push.hub import Hub, Signal
+from push.recent import RecentChanges
+from push.records import Gone, Page, Window
+from push.source import ChangeSource
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Records read from the source per read, to follow the head or to replay.
+PAGE_SIZE = 500
+#: Seconds before a failed read of new records is tried again.
+RETRY_SECONDS = 1.0
+
+
+class Lagging(Exception):
+    """A live reader whose cursor has fallen out of the recent changes: it did not keep up."""
+
+    def __init__(self, cursor: int, oldest: int) -> None:
+        super().__init__(f"the reader at revision {cursor} fell behind the oldest change held ({oldest})")
+        self.cursor = cursor
+        self.oldest = oldest
+
+
+class _Tail:
+    """One event loop's follower of the head: it brings new records into the recent changes and
+    wakes the loop's readers."""
+
+    def __init__(self, feed: "ChangeFeed", loop: asyncio.AbstractEventLoop) -> None:
+        self.feed = feed
+        self.loop = loop
+        self.signal = Signal(loop)
+        self._told = -1
+        self._refill: Optional[asyncio.Task[None]] = None
+
+    def head_moved(self) -> None:
+        """The hub's head moved (called on the loop)."""
+        if self._refill is None or self._refill.done():
+            self._refill = self.loop.create_task(self._follow())
+
+    async def _follow(self) -> None:
+        feed = self.feed
+        while True:
+            recent = feed.recent
+            if recent.head < feed.hub.head:
+                try:
+                    await feed.call(feed.bring_in_new_records)
+                except Exception:
+                    log.exception("reading new changes failed; trying again in %ss", RETRY_SECONDS)
+                    self.loop.call_later(RETRY_SECONDS, self.head_moved)
+                    return
+            if recent.head > self._told:
+                self._told = recent.head
+                self.signal.fire()
+            if recent.head >= feed.hub.head:
+                return
+
+
+class ChangeFeed:
+    """Pages of changes after a revision from ``source``, and waits for the head to move.
+
+    ``executor`` runs the source's reads (None: the loop's default executor); ``capacity`` is
+    how many of the newest changes are kept in memory for readers at the head.
+    """
+
+    def __init__(self, source: ChangeSource, hub: Optional[Hub] = None, *, executor: Optional[Executor] = None,
+                 capacity: int = 2048, page_size: int = PAGE_SIZE) -> None:
+        self.source = source
+        self.hub = hub or Hub()
+        self.executor = executor
+        self.recent = RecentChanges(capacity)
+        self.page_size = page_size
+        self._tails: dict[asyncio.AbstractEventLoop, _Tail] = {}
+        self._lock = threading.Lock()
+        self._reading = threading.Lock()
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in the feed's executor."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
+
+    # -- the head, kept by one tail per loop -----------------------------------------------------
+    def _tail(self) -> _Tail:
+        loop = asyncio.get_running_loop()
+        tail = self._tails.get(loop)
+        if tail is None:
+            with self._lock:
+                tail = self._tails.setdefault(loop, _Tail(self, loop))
+            self.hub.attach(loop, tail.head_moved)
+            if self.recent.anchored and self.hub.head > self.recent.head:
+                tail.head_moved()
+        return tail
+
+    def _anchor(self) -> None:
+        """Anchor the recent changes at the log's head, if nothing has yet (blocks)."""
+        with self._reading:
+            if not self.recent.anchored:
+                head = self.source.window().head
+                self.recent.anchor(head)
+                self.hub.advance(head)
+
+    def bring_in_new_records(self) -> None:
+        """Read what follows the recent changes from the log and hold it (blocks).
+
+        When more has committed than the recent changes hold, they start again nearer the head;
+        when the log no longer has what follows them, at its head.
+        """
+        with self._reading:
+            recent = self.recent
+            if self.hub.head - recent.head > recent.capacity:
+                recent.anchor(self.hub.head - recent.capacity)
+            try:
+                page = self.source.read(recent.head, self.page_size)
+            except Gone as gone:
+                recent.anchor(gone.window.head)
+                self.hub.advance(gone.window.head)
+                return
+            try:
+                recent.extend(page.changes)
+            except ValueError:
+                log.warning("the log has a gap after revision %s; following it from its head", recent.head)
+                recent.anchor(page.revision)
+            self.hub.advance(recent.head)
+
+    async def ready(self) -> None:
+        """Anchor the recent changes and follow the head on this loop."""
+        if not self.recent.anchored:
+            await self.call(self._anchor)
+        self._tail()
+
+    def close(self) -> None:
+        """Stop following the head on every loop."""
+        with self._lock:
+            loops = list(self._tails)
+            self._tails.clear()
+        for loop in loops:
+            self.hub.detach(loop)
+
+    # -- reading ---------------------------------------------------------------------------------
+    async def window(self) -> Window:
+        """What the log holds now."""
+        window = await self.call(self.source.window)
+        self.hub.advance(window.head)
+        return window
+
+    async def start_at(self, since: Optional[int]) -> int:
+        """The cursor of a new reader: ``since``, or the head when None. Raises :class:`Gone`."""
+        window = await self.window()
+        if since is None:
+            return window.head
+        if not window.serves(since):
+            raise Gone(since, window)
+        return since
+
+    async def read(self, since: int, limit: int, collection: Optional[str] = None, *,
+                   live: bool = False) -> Page:
+        """At most ``limit`` changes after ``since`` (of ``collection``, when given).
+
+        From memory when they are held there, else from the log; a ``live`` reader (one that
+        has caught up with the head once) that is no longer in memory raises :class:`Lagging`.
+        Raises :class:`Gone` when the log no longer has the changes.
+        """
+        await self.ready()
+        page = self.recent.read(since, limit, collection)
+        if page is not None:
+            return page
+        if live and since < self.recent.head:
+            raise Lagging(since, self.recent.oldest)
+        return await self.call(self.source.read, since, limit, collection)
+
+    def at_head(self, cursor: int) -> bool:
+        """Whether a reader at ``cursor`` has read everything this process has brought in."""
+        return cursor >= self.recent.head
+
+    async def wait(self, beyond: int, timeout: Optional[float]) -> bool:
+        """Wait until changes after ``beyond`` are in memory: True, or False after ``timeout``."""
+        await self.ready()
+        tail = self._tail()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.recent.head <= beyond:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            await tail.signal.wait(remaining)
+        return True
