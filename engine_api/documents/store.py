@@ -64,30 +64,113 @@ def _as_text(column: Any) -> Any:
     return column if isinstance(column.type, String) else cast(column, String)
 
 
-def read_collection(session: Session, coll: CollectionDef, rows: Select[Any]) -> Optional[DocumentsResult]:
+def read_collection(session: Session, coll: CollectionDef, rows: Select[Any],
+                    follow: Optional[str] = None) -> Optional[DocumentsResult]:
     """The documents of the rows ``rows`` selects, in its order (search, sort and ``max`` as it has
-    them), in one statement; None when ``coll`` has no documents to answer with."""
+    them), in one statement, with the sub-collections ``follow`` names inlined (one statement
+    each); None when documents cannot answer (no documents, or links documents do not assemble)."""
     key = documents_of(coll)
     if key is None:
+        return None
+    links = followed_sub_collections(coll, follow) if follow else []
+    if links is None:
         return None
     primary = inspect(coll.model).primary_key
     if len(primary) != 1:
         return None
-    stmt = (rows.with_only_columns(Document.body, Document.xml, _HEAD, maintain_column_froms=True)
+    stmt = (rows.with_only_columns(Document.body, Document.xml, _HEAD, Document.entity_id, maintain_column_froms=True)
             .join(Document, and_(Document.collection == key, Document.row_key == _as_text(primary[0]))))
     found = session.execute(stmt).all()
     head = found[0][2] if found else session.connection().execute(_HEAD_ALONE).scalar() or 0
     schema = coll.schema
-    return DocumentsResult(schema.plural, schema.type_name, [row[0] for row in found], [row[1] for row in found],
-                           int(head))
+    result = DocumentsResult(schema.plural, schema.type_name, [row[0] for row in found], [row[1] for row in found],
+                             int(head))
+    if links:
+        result = inline_sub_collections(session, result, [row[3] for row in found], links)
+    return result
 
 
-def read_entity(session: Session, coll: CollectionDef, entity_id: str,
-                parent_id: Optional[str] = None) -> Optional[DocumentResult]:
-    """The stored document of one entity, or None when ``coll`` keeps none of it."""
+def _splice(fragment_json: str, fragment_xml: str, attribute: str, item: str,
+            children_json: list[str], children_xml: list[str]) -> tuple[str, str]:
+    """A parent's renderings with a followed sub-collection inlined as its last attribute, as
+    :func:`engine_api.render.entity_data` places it."""
+    json_text = f'{fragment_json[:-1]},"{attribute}":{{"{item}":[{",".join(children_json)}]}}}}'
+    inner = f"<{attribute}>{''.join(children_xml)}</{attribute}>" if children_xml else f"<{attribute}/>"
+    if fragment_xml.endswith("/>"):
+        tag = fragment_xml[1:].split(" ", 1)[0].split("/", 1)[0]
+        xml_text = f"{fragment_xml[:-2]}>{inner}</{tag}>"
+    else:
+        closing = fragment_xml.rindex("</")
+        xml_text = fragment_xml[:closing] + inner + fragment_xml[closing:]
+    return json_text, xml_text
+
+
+def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Optional[list[tuple[str, CollectionDef]]]:
+    """``(attribute, nested collection)`` for each link ``follow`` names, when every one is a
+    sub-collection one level down whose entities have documents of their own; else None."""
+    from follow import FollowSyntaxError, parse_follow
+
+    from engine_api.services.following import _sub_collection
+    from engine_api.types.links import link_target
+
+    if not DOCUMENT_READS.on or not follow or documents_of(coll) is None:
+        return None
+    try:
+        tree = parse_follow(follow)
+    except FollowSyntaxError:
+        return None
+    found = []
+    for node in tree.children:
+        target = link_target(coll.schema, node.key)
+        if node.children or target is None or target.kind != "collection":
+            return None
+        nested = _sub_collection(coll.schema, target.rel)
+        if nested is None or nested.key not in CATALOG.collections or nested.parent_key is None \
+                or nested.list_query is not None or len(inspect(nested.model).primary_key) != 1:
+            return None
+        found.append((target.attribute, nested))
+    return found or None
+
+
+def inline_sub_collections(session: Session, parents: DocumentsResult, parent_ids: list[str],
+                           links: list[tuple[str, CollectionDef]]) -> DocumentsResult:
+    """``parents`` with each followed sub-collection inlined: one statement per link."""
+    json_docs, xml_docs = list(parents.json), list(parents.xml)
+    position = {parent_id: index for index, parent_id in enumerate(parent_ids)}
+    for attribute, nested in links:
+        key_column = getattr(nested.model, nested.parent_key)
+        primary = inspect(nested.model).primary_key[0]
+        grouped_json: dict[str, list[str]] = {}
+        grouped_xml: dict[str, list[str]] = {}
+        for start in range(0, len(parent_ids), 10_000):
+            stmt = (select(key_column, Document.body, Document.xml).select_from(nested.model)
+                    .join(Document, and_(Document.collection == nested.key, Document.row_key == _as_text(primary)))
+                    .where(key_column.in_(parent_ids[start:start + 10_000])).order_by(*nested.order_columns()))
+            for owner, body, xml in session.execute(stmt):
+                grouped_json.setdefault(owner, []).append(body)
+                grouped_xml.setdefault(owner, []).append(xml)
+        item = nested.schema.type_name
+        for parent_id, index in position.items():
+            json_docs[index], xml_docs[index] = _splice(json_docs[index], xml_docs[index], attribute, item,
+                                                        grouped_json.get(parent_id, []), grouped_xml.get(parent_id, []))
+    return DocumentsResult(parents.plural, parents.singular, json_docs, xml_docs, parents.revision)
+
+
+def read_entity(session: Session, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None,
+                follow: Optional[str] = None) -> Optional[DocumentResult]:
+    """The stored document of one entity, with the sub-collections ``follow`` names inlined;
+    None when ``coll`` keeps no document of it or documents cannot assemble what is followed."""
     if not stores(coll):
+        return None
+    links = followed_sub_collections(coll, follow) if follow else []
+    if links is None:
         return None
     row = session.connection().execute(_ENTITY, {"href": href_of(coll, entity_id, parent_id)}).first()
     if row is None:
         return None
-    return DocumentResult(json=row[0], xml=row[1], revision=row[2])
+    if not links:
+        return DocumentResult(json=row[0], xml=row[1], revision=row[2])
+    schema = coll.schema
+    whole = inline_sub_collections(session, DocumentsResult(schema.plural, schema.type_name, [row[0]], [row[1]],
+                                                            row[2]), [entity_id], links)
+    return DocumentResult(json=whole.json[0], xml=whole.xml[0], revision=row[2])

@@ -83,12 +83,11 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
     stmt = searching.apply(ctx, coll, stmt)
     if stmt is None:
         return CollectionResult(coll.schema, [])
-    if not ctx.params.follow:
-        from engine_api.documents.store import read_collection
+    from engine_api.documents.store import read_collection
 
-        documents = read_collection(ctx.session, coll, stmt)
-        if documents is not None:
-            return documents
+    documents = read_collection(ctx.session, coll, stmt, ctx.params.follow)
+    if documents is not None:
+        return documents
     items = list(ctx.session.scalars(stmt).unique())
     tree, followed = following.follow(ctx, coll, items)
     return CollectionResult(coll.schema, items, tree, followed)
@@ -97,13 +96,12 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
 def get_entity(
     ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None
 ) -> EntityResult | DocumentResult:
-    """One entity: its stored document when nothing is to be followed, else from its row."""
-    if not ctx.params.follow:
-        from engine_api.documents.store import read_entity
+    """One entity: its stored document when documents can answer, else from its row."""
+    from engine_api.documents.store import read_entity
 
-        document = read_entity(ctx.session, coll, entity_id, parent_id)
-        if document is not None:
-            return document
+    document = read_entity(ctx.session, coll, entity_id, parent_id, ctx.params.follow)
+    if document is not None:
+        return document
     entity = get_or_404(ctx, coll, entity_id, parent_id)
     tree, followed = following.follow(ctx, coll, [entity])
     return EntityResult(coll.schema, entity, follow_tree=tree, followed=followed)

@@ -184,3 +184,30 @@ def test_every_list_from_documents_is_what_rows_render(http, engine):
             assert fast.content == slow.content, path
             checked += "Revision" in fast.headers
     assert checked > 40
+
+
+@pytest.mark.scenario("demo")
+def test_sub_collections_followed_from_documents_are_what_rows_render(http, engine):
+    from engine_api.services.following import _sub_collection
+    from engine_api.types.links import link_target
+
+    compared = 0
+    for key, stored in CATALOG.collections.items():
+        coll = stored.collection
+        if coll.parent is not None:
+            continue
+        links = [rel for rel, _, _ in coll.schema.links if _sub_collection(coll.schema, rel) is not None]
+        if not links:
+            continue
+        first = http.get(engine.url + f"/{coll.rel}", headers=JSON).json().get(coll.schema.type_name, [])
+        for path in [f"/{coll.rel}", f"/{coll.rel}/{first[0]['id']}"] if first else [f"/{coll.rel}"]:
+            for follow in [*links, ",".join(links)]:
+                assert link_target(coll.schema, follow.split(",")[0]) is not None
+                for accept in ("application/json", "application/xml"):
+                    fast = http.get(engine.url + path, params={"follow": follow}, headers={"Accept": accept})
+                    with DOCUMENT_READS.disabled():
+                        slow = http.get(engine.url + path, params={"follow": follow}, headers={"Accept": accept})
+                    assert fast.status_code == slow.status_code == 200, (path, follow, fast.text[:200])
+                    assert fast.content == slow.content, (path, follow)
+                    compared += "Revision" in fast.headers
+    assert compared >= 16
