@@ -15,7 +15,6 @@ from engine_api.types.fields import API_PREFIX
 
 _HEAD = select(RevisionCounter.value).where(RevisionCounter.name == "changes").scalar_subquery()
 _HEAD_ALONE = select(RevisionCounter.value).where(RevisionCounter.name == "changes")
-_ENTITY = select(Document.body, Document.xml, Document.revision).where(Document.href == bindparam("href"))
 
 
 def href_of(coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> str:
@@ -64,7 +63,12 @@ def _as_text(column: Any) -> Any:
     return column if isinstance(column.type, String) else cast(column, String)
 
 
-def read_collection(session: Session, coll: CollectionDef, rows: Select[Any],
+def _column(representation: str) -> Any:
+    """The stored rendering a response in ``representation`` (``json`` or ``xml``) copies."""
+    return Document.body if representation == "json" else Document.xml
+
+
+def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], representation: str,
                     follow: Optional[str] = None) -> Optional[DocumentsResult]:
     """The documents of the rows ``rows`` selects, in its order (search, sort and ``max`` as it has
     them), in one statement, with the sub-collections ``follow`` names inlined (one statement
@@ -78,31 +82,27 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any],
     primary = inspect(coll.model).primary_key
     if len(primary) != 1:
         return None
-    stmt = (rows.with_only_columns(Document.body, Document.xml, _HEAD, Document.entity_id, maintain_column_froms=True)
+    stmt = (rows.with_only_columns(_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
             .join(Document, and_(Document.collection == key, Document.row_key == _as_text(primary[0]))))
     found = session.execute(stmt).all()
-    head = found[0][2] if found else session.connection().execute(_HEAD_ALONE).scalar() or 0
-    schema = coll.schema
-    result = DocumentsResult(schema.plural, schema.type_name, [row[0] for row in found], [row[1] for row in found],
-                             int(head))
+    head = found[0][1] if found else session.connection().execute(_HEAD_ALONE).scalar() or 0
+    fragments = [row[0] for row in found]
     if links:
-        result = inline_sub_collections(session, result, [row[3] for row in found], links)
-    return result
+        fragments = inline_sub_collections(session, fragments, [row[2] for row in found], links, representation)
+    return DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, int(head))
 
 
-def _splice(fragment_json: str, fragment_xml: str, attribute: str, item: str,
-            children_json: list[str], children_xml: list[str]) -> tuple[str, str]:
-    """A parent's renderings with a followed sub-collection inlined as its last attribute, as
+def _splice(fragment: str, representation: str, attribute: str, item: str, children: list[str]) -> str:
+    """A parent's rendering with a followed sub-collection inlined as its last attribute, where
     :func:`engine_api.render.entity_data` places it."""
-    json_text = f'{fragment_json[:-1]},"{attribute}":{{"{item}":[{",".join(children_json)}]}}}}'
-    inner = f"<{attribute}>{''.join(children_xml)}</{attribute}>" if children_xml else f"<{attribute}/>"
-    if fragment_xml.endswith("/>"):
-        tag = fragment_xml[1:].split(" ", 1)[0].split("/", 1)[0]
-        xml_text = f"{fragment_xml[:-2]}>{inner}</{tag}>"
-    else:
-        closing = fragment_xml.rindex("</")
-        xml_text = fragment_xml[:closing] + inner + fragment_xml[closing:]
-    return json_text, xml_text
+    if representation == "json":
+        return f'{fragment[:-1]},"{attribute}":{{"{item}":[{",".join(children)}]}}}}'
+    inner = f"<{attribute}>{''.join(children)}</{attribute}>" if children else f"<{attribute}/>"
+    if fragment.endswith("/>"):
+        tag = fragment[1:].split(" ", 1)[0].split("/", 1)[0]
+        return f"{fragment[:-2]}>{inner}</{tag}>"
+    closing = fragment.rindex("</")
+    return fragment[:closing] + inner + fragment[closing:]
 
 
 def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Optional[list[tuple[str, CollectionDef]]]:
@@ -132,32 +132,33 @@ def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Opti
     return found or None
 
 
-def inline_sub_collections(session: Session, parents: DocumentsResult, parent_ids: list[str],
-                           links: list[tuple[str, CollectionDef]]) -> DocumentsResult:
-    """``parents`` with each followed sub-collection inlined: one statement per link."""
-    json_docs, xml_docs = list(parents.json), list(parents.xml)
-    position = {parent_id: index for index, parent_id in enumerate(parent_ids)}
+def inline_sub_collections(session: Session, fragments: list[str], parent_ids: list[str],
+                           links: list[tuple[str, CollectionDef]], representation: str) -> list[str]:
+    """The parents' ``fragments`` with each followed sub-collection inlined: one statement per link."""
+    fragments = list(fragments)
+    column = _column(representation)
     for attribute, nested in links:
         key_column = getattr(nested.model, nested.parent_key)
         primary = inspect(nested.model).primary_key[0]
-        grouped_json: dict[str, list[str]] = {}
-        grouped_xml: dict[str, list[str]] = {}
+        grouped: dict[str, list[str]] = {}
         for start in range(0, len(parent_ids), 10_000):
-            stmt = (select(key_column, Document.body, Document.xml).select_from(nested.model)
+            stmt = (select(key_column, column).select_from(nested.model)
                     .join(Document, and_(Document.collection == nested.key, Document.row_key == _as_text(primary)))
                     .where(key_column.in_(parent_ids[start:start + 10_000])).order_by(*nested.order_columns()))
-            for owner, body, xml in session.execute(stmt):
-                grouped_json.setdefault(owner, []).append(body)
-                grouped_xml.setdefault(owner, []).append(xml)
+            for owner, fragment in session.execute(stmt):
+                grouped.setdefault(owner, []).append(fragment)
         item = nested.schema.type_name
-        for parent_id, index in position.items():
-            json_docs[index], xml_docs[index] = _splice(json_docs[index], xml_docs[index], attribute, item,
-                                                        grouped_json.get(parent_id, []), grouped_xml.get(parent_id, []))
-    return DocumentsResult(parents.plural, parents.singular, json_docs, xml_docs, parents.revision)
+        fragments = [_splice(fragment, representation, attribute, item, grouped.get(parent_id, []))
+                     for fragment, parent_id in zip(fragments, parent_ids, strict=True)]
+    return fragments
 
 
-def read_entity(session: Session, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None,
-                follow: Optional[str] = None) -> Optional[DocumentResult]:
+_ENTITIES = {representation: select(_column(representation), Document.revision).where(Document.href == bindparam("href"))
+             for representation in ("json", "xml")}
+
+
+def read_entity(session: Session, coll: CollectionDef, entity_id: str, representation: str,
+                parent_id: Optional[str] = None, follow: Optional[str] = None) -> Optional[DocumentResult]:
     """The stored document of one entity, with the sub-collections ``follow`` names inlined;
     None when ``coll`` keeps no document of it or documents cannot assemble what is followed."""
     if not stores(coll):
@@ -165,12 +166,11 @@ def read_entity(session: Session, coll: CollectionDef, entity_id: str, parent_id
     links = followed_sub_collections(coll, follow) if follow else []
     if links is None:
         return None
-    row = session.connection().execute(_ENTITY, {"href": href_of(coll, entity_id, parent_id)}).first()
+    row = session.connection().execute(_ENTITIES[representation],
+                                       {"href": href_of(coll, entity_id, parent_id)}).first()
     if row is None:
         return None
-    if not links:
-        return DocumentResult(json=row[0], xml=row[1], revision=row[2])
-    schema = coll.schema
-    whole = inline_sub_collections(session, DocumentsResult(schema.plural, schema.type_name, [row[0]], [row[1]],
-                                                            row[2]), [entity_id], links)
-    return DocumentResult(json=whole.json[0], xml=whole.xml[0], revision=row[2])
+    fragment = row[0]
+    if links:
+        fragment = inline_sub_collections(session, [fragment], [entity_id], links, representation)[0]
+    return DocumentResult(fragment, representation, row[1])

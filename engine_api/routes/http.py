@@ -170,11 +170,10 @@ def _document_response(result: DocumentResult | DocumentsResult, codec: Codec) -
     headers = {"ETag": result.etag, "Revision": str(result.revision)}
     if result.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         return Response(b"", status=304, headers=headers)
-    is_json = codec.content_type == JSON_TYPE
     if isinstance(result, DocumentResult):
-        body = codec.entity_of(result.json if is_json else result.xml)
+        body = codec.entity_of(result.fragment)
     else:
-        body = codec.collection_of(result.plural, result.singular, result.json if is_json else result.xml)
+        body = codec.collection_of(result.plural, result.singular, result.fragments)
     return Response(body, status=result.status, content_type=codec.content_type, headers=headers)
 
 
@@ -196,6 +195,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
             if reads:
                 refuse_writes(session, f"{request.method} {request.path}")
             ctx = RequestContext(session=session, params=params, settings=engine.settings, user=g.get("user"),
+                                 representation="json" if codec.content_type == JSON_TYPE else "xml",
                                  extras={"instance_id": engine.instance_id})
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
     except IntegrityError as error:

@@ -46,6 +46,8 @@ class RequestContext:
     user: Principal | None = None
     now: dt.datetime = field(default_factory=utcnow)
     extras: dict[str, Any] = field(default_factory=dict)
+    representation: str = "xml"
+    """What the client reads: ``xml`` or ``json`` (the negotiated format)."""
 
     @property
     def user_id(self) -> str | None:

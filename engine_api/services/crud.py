@@ -85,7 +85,7 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
         return CollectionResult(coll.schema, [])
     from engine_api.documents.store import read_collection
 
-    documents = read_collection(ctx.session, coll, stmt, ctx.params.follow)
+    documents = read_collection(ctx.session, coll, stmt, ctx.representation, ctx.params.follow)
     if documents is not None:
         return documents
     items = list(ctx.session.scalars(stmt).unique())
@@ -99,7 +99,7 @@ def get_entity(
     """One entity: its stored document when documents can answer, else from its row."""
     from engine_api.documents.store import read_entity
 
-    document = read_entity(ctx.session, coll, entity_id, parent_id, ctx.params.follow)
+    document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)
     if document is not None:
         return document
     entity = get_or_404(ctx, coll, entity_id, parent_id)

@@ -64,10 +64,11 @@ class RawResult:
 
 @dataclass
 class DocumentResult:
-    """One entity answered from its stored document: both renderings, and its revision."""
+    """One entity answered from its stored document: its rendering as the client asked for it
+    (``representation`` is ``json`` or ``xml``), and its revision."""
 
-    json: str
-    xml: str
+    fragment: str
+    representation: str
     revision: int
     status: int = 200
 
@@ -82,8 +83,8 @@ class DocumentsResult:
 
     plural: str
     singular: str
-    json: list[str]
-    xml: list[str]
+    fragments: list[str]
+    representation: str
     revision: int
     status: int = 200
 
