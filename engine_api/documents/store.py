@@ -84,11 +84,13 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], re
         return None
     stmt = (rows.with_only_columns(_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
             .join(Document, and_(Document.collection == key, Document.row_key == _as_text(primary[0]))))
-    found = session.execute(stmt).all()
-    head = found[0][1] if found else session.connection().execute(_HEAD_ALONE).scalar() or 0
+    connection = session.connection()
+    found = connection.execute(stmt).all()
+    head = found[0][1] if found else connection.execute(_HEAD_ALONE).scalar() or 0
     fragments = [row[0] for row in found]
     if links:
-        fragments = inline_sub_collections(session, fragments, [row[2] for row in found], links, representation)
+        fragments = inline_sub_collections(session, fragments, [row[2] for row in found], links, representation,
+                                           rows.with_only_columns(primary[0], maintain_column_froms=True))
     return DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, int(head))
 
 
@@ -133,19 +135,28 @@ def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Opti
 
 
 def inline_sub_collections(session: Session, fragments: list[str], parent_ids: list[str],
-                           links: list[tuple[str, CollectionDef]], representation: str) -> list[str]:
-    """The parents' ``fragments`` with each followed sub-collection inlined: one statement per link."""
+                           links: list[tuple[str, CollectionDef]], representation: str,
+                           parent_rows: Optional[Select[Any]] = None) -> list[str]:
+    """The parents' ``fragments`` with each followed sub-collection inlined: one statement per link.
+
+    The parents are selected again by ``parent_rows`` (the ids of the listing's own query) when
+    given, else by their ids.
+    """
     fragments = list(fragments)
     column = _column(representation)
+    connection = session.connection()
     for attribute, nested in links:
         key_column = getattr(nested.model, nested.parent_key)
         primary = inspect(nested.model).primary_key[0]
-        grouped: dict[str, list[str]] = {}
-        for start in range(0, len(parent_ids), 10_000):
-            stmt = (select(key_column, column).select_from(nested.model)
+        children = (select(key_column, column).select_from(nested.model)
                     .join(Document, and_(Document.collection == nested.key, Document.row_key == _as_text(primary)))
-                    .where(key_column.in_(parent_ids[start:start + 10_000])).order_by(*nested.order_columns()))
-            for owner, fragment in session.execute(stmt):
+                    .order_by(*nested.order_columns()))
+        batches = [children.where(key_column.in_(parent_rows.subquery().select()))] if parent_rows is not None else [
+            children.where(key_column.in_(parent_ids[start:start + 10_000]))
+            for start in range(0, len(parent_ids), 10_000)]
+        grouped: dict[str, list[str]] = {}
+        for stmt in batches:
+            for owner, fragment in connection.execute(stmt):
                 grouped.setdefault(owner, []).append(fragment)
         item = nested.schema.type_name
         fragments = [_splice(fragment, representation, attribute, item, grouped.get(parent_id, []))
