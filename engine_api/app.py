@@ -88,19 +88,24 @@ def _basic_credentials(credentials: str) -> Optional[tuple[str, str]]:
     return (user_name, password) if separator else None
 
 
-def _authenticate(engine: EngineState) -> Optional[Response]:
-    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none."""
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+def authorize(authenticator: auth.Authenticator, authorization: str) -> tuple[Optional[auth.Principal], str]:
+    """The principal an ``Authorization`` header (Basic credentials or a Bearer token) names, or
+    ``None`` and why not. May query the database: call it in a thread."""
+    scheme, _, credentials = authorization.partition(" ")
     scheme, credentials = scheme.strip().lower(), credentials.strip()
     if scheme not in ("basic", "bearer") or not credentials:
-        return _unauthorized("Authentication is required: send HTTP Basic credentials or an SSO Bearer token")
+        return None, "Authentication is required: send HTTP Basic credentials or an SSO Bearer token"
     if scheme == "bearer":
-        user, failure = engine.authenticator.bearer(credentials), "The access token is invalid or has expired"
-    else:
-        given = _basic_credentials(credentials)
-        if given is None:
-            return _unauthorized("The Basic credentials are not base64 of 'user:password' in UTF-8")
-        user, failure = engine.authenticator.basic(*given), "Cannot authenticate: the username or password is incorrect"
+        return authenticator.bearer(credentials), "The access token is invalid or has expired"
+    given = _basic_credentials(credentials)
+    if given is None:
+        return None, "The Basic credentials are not base64 of 'user:password' in UTF-8"
+    return authenticator.basic(*given), "Cannot authenticate: the username or password is incorrect"
+
+
+def _authenticate(engine: EngineState) -> Optional[Response]:
+    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none."""
+    user, failure = authorize(engine.authenticator, request.headers.get("Authorization", ""))
     if user is None:
         return _unauthorized(failure)
     g.user = user

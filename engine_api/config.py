@@ -27,6 +27,15 @@ class Config:
     """Seconds between device monitoring cycles (the engine polls its hosts every few seconds)."""
     lease_seconds: float = 3.0
     """How long the ticker lease lasts unrenewed: how soon another worker takes over a dead one's."""
+    change_retention: int = field(default_factory=lambda: int(_env("CHANGE_RETENTION", "100000") or 100000))
+    """How many of the newest change records the log keeps; the ticker prunes the older ones."""
+    feed_heartbeat: float = field(default_factory=lambda: float(_env("FEED_HEARTBEAT", "15") or 15))
+    """Seconds of silence after which an SSE subscriber of the change feed gets a heartbeat."""
+    feed_memory: int = field(default_factory=lambda: int(_env("FEED_MEMORY", "2048") or 2048))
+    """How many of the newest changes each process holds in memory for its live subscribers; a
+    subscriber that falls further behind is told to resync."""
+    feed_poll_interval: float = field(default_factory=lambda: float(_env("FEED_POLL_INTERVAL", "0.2") or 0.2))
+    """On SQLite, seconds between looks at the head revision, to see other processes' commits."""
 
     def database_url(self) -> str:
         if self.database:

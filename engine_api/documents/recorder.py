@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 import jsonpatch
-from sqlalchemy import Table, delete, event, insert, inspect, select, update
+from sqlalchemy import Table, delete, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine_api.documents.catalog import CATALOG, Catalog, Rendered, Stored
@@ -272,6 +272,8 @@ class Recorder:
                         parent_href=change.parent_href, row_key=change.row_key, revision=revision, body=document,
                         xml=change.new.xml))
             connection.execute(insert(Change), records)
+            if connection.dialect.name == "postgresql":
+                connection.execute(select(func.pg_notify("engine_emu_changes", str(last))))
         session.info[REVISION] = last
 
 

@@ -1,8 +1,9 @@
 """The engine as an ASGI application: the Flask app on thread pools, behind an event loop.
 
 The event loop owns every connection; a thread runs only while the application computes an
-answer, and hands it back whole, in one step (:class:`BufferedWsgi`; the engine's responses are
-documents of bounded size, never streams). Before a request reaches a thread its whole body has been read (within the size and time
+answer, and hands it back whole, in one step (:class:`BufferedWsgi`; the application's responses
+are documents of bounded size, never streams: the change feed's long-polls and streams are served
+on the loop itself, by the ``streams`` endpoint). Before a request reaches a thread its whole body has been read (within the size and time
 limits), so a slow or vanished client never holds a thread or a database connection, and a
 request whose body did not arrive complete is never run. Reads (GET, HEAD, OPTIONS) and writes
 run on separate pools, so writers never queue behind a crowd of readers. When more requests wait
@@ -16,7 +17,7 @@ import io
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from a2wsgi.wsgi import build_environ
@@ -45,6 +46,14 @@ class _Disconnected(Exception):
     """The client went away before its request arrived whole."""
 
 
+class NativeEndpoint(Protocol):
+    """Requests served on the event loop rather than by the WSGI application."""
+
+    def serves(self, scope: Scope) -> bool: ...
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
 def masked_query(query: bytes) -> str:
     """A query string fit for a log: the values of secret parameters replaced by ``***``."""
     if not query:
@@ -60,12 +69,15 @@ class EngineAsgi:
     """Serves ``wsgi_app`` (the Flask application) with bounded threads and buffered bodies.
 
     ``on_startup`` and ``on_shutdown`` run in the ASGI lifespan (the ticker's start and stop).
+    ``streams`` serves the requests it ``serves(scope)`` natively on the event loop, never handed
+    to a thread: the change feed's long-polls and Server-Sent Events.
     """
 
     def __init__(self, wsgi_app: Any, *, read_threads: int = 8, write_threads: int = 4,
                  max_pending: int = 512, limits: Optional[HttpLimits] = None,
                  on_startup: Optional[Callable[[], None]] = None,
-                 on_shutdown: Optional[Callable[[], None]] = None) -> None:
+                 on_shutdown: Optional[Callable[[], None]] = None,
+                 streams: Optional["NativeEndpoint"] = None) -> None:
         self.reads = BufferedWsgi(wsgi_app, read_threads, "engine-emu-read")
         self.writes = BufferedWsgi(wsgi_app, write_threads, "engine-emu-write")
         self.limits = limits or HttpLimits()
@@ -73,11 +85,15 @@ class EngineAsgi:
         self.pending = 0
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
+        self.streams = streams
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            if self.streams is not None and self.streams.serves(scope):
+                await self.streams(scope, receive, send)
+            else:
+                await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         else:

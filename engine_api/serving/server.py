@@ -24,6 +24,7 @@ from uvicorn.supervisors import Multiprocess
 from flask import Flask
 
 from engine_api.config import Config
+from engine_api.feed import ChangesEndpoint
 from engine_api.serving.asgi import EngineAsgi
 from engine_api.serving.protocol import EngineHttpProtocol, HttpLimits
 from engine_api.serving.ticker import Ticker
@@ -31,6 +32,8 @@ from engine_api.serving.ticker import Ticker
 log = logging.getLogger(__name__)
 
 WORKER_SETTINGS = "ENGINE_EMU_WORKER_SETTINGS"
+#: Threads of each process's change feed (authentication and reads of the log).
+FEED_THREADS = 2
 
 
 @dataclass
@@ -50,8 +53,9 @@ class ServeOptions:
 
     @property
     def pool_size(self) -> int:
-        """Database connections one process needs: one per thread, the ticker's and monitoring's."""
-        return self.read_threads + self.write_threads + 2
+        """Database connections one process needs: one per thread, the ticker's and monitoring's,
+        and the change feed's (its threads and its look at the head)."""
+        return self.read_threads + self.write_threads + 2 + FEED_THREADS + 1
 
 
 class _UvicornConfig(uvicorn.Config):
@@ -71,20 +75,37 @@ def _uvicorn_config(app: Any, options: ServeOptions, **kwargs: Any) -> _UvicornC
     )
 
 
+def changes_endpoint(app: Flask) -> ChangesEndpoint:
+    """The change feed of one process of ``app``'s engine."""
+    from engine_api.app import authorize
+    from engine_api.documents.catalog import CATALOG
+
+    engine = app.extensions["engine_emu"]
+    config: Config = engine.config
+    return ChangesEndpoint(engine.db, lambda header: authorize(engine.authenticator, header),
+                           sorted(CATALOG.collections), heartbeat=config.feed_heartbeat, memory=config.feed_memory,
+                           poll_interval=config.feed_poll_interval, threads=FEED_THREADS)
+
+
 def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
-    """The ASGI application of one process: the Flask app, its thread pools and its ticker."""
+    """The ASGI application of one process: the Flask app, its thread pools, its change feed and
+    its ticker."""
     engine = app.extensions["engine_emu"]
     config: Config = engine.config
     ticker: list[Ticker] = []
+    changes = changes_endpoint(app)
 
     def start() -> None:
+        changes.start()
         if options.ticker:
-            ticker.append(Ticker(engine, config.tick_interval, config.monitor_interval, config.lease_seconds))
+            ticker.append(Ticker(engine, config.tick_interval, config.monitor_interval, config.lease_seconds,
+                                 change_retention=config.change_retention))
             ticker[0].start()
 
     def stop() -> None:
         if ticker:
             ticker.pop().stop()
+        changes.stop()
 
     limits = options.limits
     if limits.max_body_bytes != config.max_body_bytes:
@@ -92,7 +113,8 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
 
         limits = replace(limits, max_body_bytes=config.max_body_bytes)
     return EngineAsgi(app, read_threads=options.read_threads, write_threads=options.write_threads,
-                      max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop)
+                      max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop,
+                      streams=changes)
 
 
 def raise_open_files_limit() -> int:
