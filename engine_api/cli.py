@@ -37,6 +37,8 @@ def _config(args: argparse.Namespace) -> Config:
         config.transition_delay = args.transition_delay
     if getattr(args, "monitor_interval", None) is not None:
         config.monitor_interval = args.monitor_interval
+    if getattr(args, "change_retention", None) is not None:
+        config.change_retention = args.change_retention
     return config
 
 
@@ -182,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds per step of asynchronous state changes (0: instant)")
     serve.add_argument("--monitor-interval", type=float, default=None,
                        help="seconds between device monitoring cycles (default 1)")
+    serve.add_argument("--change-retention", type=int, default=None,
+                       help="change records the log keeps (default 100000, or ENGINE_EMU_CHANGE_RETENTION)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("ENGINE_EMU_WORKERS", "1")),
                        help="worker processes sharing the database (default 1; use PostgreSQL for more)")

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 import requests
 
+from tests.helpers import wait_for
 from tests.push.sse_client import SseClient
 from tests.serving.served import ServedEngine
 
@@ -138,3 +139,17 @@ def test_two_servers_on_one_database_show_their_watchers_the_same_gap_free_seque
     assert logged == list(range(head + 1, logged[-1] + 1))
     assert len(logged) >= 20
     assert sequences[0] == sequences[1] == list(range(head + 1, last + 1))
+
+
+def test_serve_keeps_the_change_retention_it_is_given(tmp_path):
+    with ServedEngine(tmp_path, "--seed", "demo", "--change-retention", "10") as served:
+        head = _head(served)
+
+        def kept() -> list[int]:
+            answer = requests.get(served.url + "/changes", params={"since": head - 10}, auth=AUTH, headers=JSON,
+                                  timeout=10)
+            return [int(c["revision"]) for c in answer.json()["change"]] if answer.status_code == 200 else []
+
+        wait_for(lambda: requests.get(served.url + "/changes", params={"since": head - 11}, auth=AUTH,
+                                      headers=JSON, timeout=10).status_code == 410, timeout=20, interval=0.2)
+        assert kept() == list(range(head - 9, head + 1))
