@@ -111,7 +111,7 @@ def engine_command(database: str, state: Path, workers: int) -> list[str]:
 
 
 def hello_command(workers: int) -> list[str]:
-    code = ("import sys, uvicorn; sys.path.insert(0, 'bench'); "
+    code = ("import sys, uvicorn; sys.path.append('bench'); "
             "from engine_api.serving.server import ServeOptions, _uvicorn_config; "
             f"options = ServeOptions(port={{port}}, workers={workers}); "
             "config = _uvicorn_config('hello_app:asgi', options, factory=True, workers=options.workers); "

@@ -56,7 +56,7 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs["pool_pre_ping"] = True
+            kwargs["pool_recycle"] = 3600
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.counter = StatementCounter()
         self._install_listeners()
