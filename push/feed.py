@@ -14,9 +14,9 @@ import logging
 import threading
 import time
 from concurrent.futures import Executor
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, Protocol, TypeVar
 
-from push.hub import Hub, Signal
+from push.hub import Hub, Signal, settle
 from push.recent import RecentChanges
 from push.records import Gone, Page, Window
 from push.source import ChangeSource
@@ -27,6 +27,10 @@ T = TypeVar("T")
 
 #: Records read from the source per read, to follow the head or to replay.
 PAGE_SIZE = 500
+#: Pages from memory kept for readers at the same cursor, at most, while the head stays.
+MAX_SHARED_PAGES = 1024
+#: Seconds between heartbeat passes over the parked readers, at most.
+MAX_BEAT_INTERVAL = 1.0
 #: Seconds before a failed read of new records is tried again.
 RETRY_SECONDS = 1.0
 
@@ -40,16 +44,53 @@ class Lagging(Exception):
         self.oldest = oldest
 
 
+class Parked(Protocol):
+    """A reader at the head that is handed new changes and heartbeats as they come, without
+    being woken: the tail writes to every parked reader in one pass."""
+
+    heartbeat: float
+    """Seconds of silence after which the reader wants :meth:`beat` to write."""
+
+    def deliver(self) -> bool:
+        """Take the changes now in memory, on the loop, without blocking; False when the reader
+        must be woken to go on (a write that would wait, more to read than one page, a fall
+        behind)."""
+        ...
+
+    def beat(self) -> bool:
+        """Write a heartbeat if silent for long enough, without blocking; False when the reader
+        must be woken to write it."""
+        ...
+
+
 class _Tail:
-    """One event loop's follower of the head: it brings new records into the recent changes and
-    wakes the loop's readers."""
+    """One event loop's follower of the head: it brings new records into the recent changes,
+    hands them to the parked readers in one pass, and wakes the loop's waiting readers."""
 
     def __init__(self, feed: "ChangeFeed", loop: asyncio.AbstractEventLoop) -> None:
         self.feed = feed
         self.loop = loop
         self.signal = Signal(loop)
+        self.parked: dict[Parked, "asyncio.Future[bool]"] = {}
         self._told = -1
         self._refill: Optional[asyncio.Task[None]] = None
+        self._beat_interval = MAX_BEAT_INTERVAL
+        self._beats: Optional[asyncio.TimerHandle] = None
+
+    def park(self, parked: Parked) -> "asyncio.Future[bool]":
+        """Hold ``parked`` until it must be woken: the future it waits for."""
+        waiter: asyncio.Future[bool] = self.loop.create_future()
+        self.parked[parked] = waiter
+        self._beat_interval = min(self._beat_interval, parked.heartbeat / 3)
+        if self._beats is None:
+            self._beats = self.loop.call_later(self._beat_interval, self._beat)
+        return waiter
+
+    def _beat(self) -> None:
+        self._beats = None
+        self._hand_to_parked(lambda parked: parked.beat())
+        if self.parked:
+            self._beats = self.loop.call_later(self._beat_interval, self._beat)
 
     def head_moved(self) -> None:
         """The hub's head moved (called on the loop)."""
@@ -69,9 +110,30 @@ class _Tail:
                     return
             if recent.head > self._told:
                 self._told = recent.head
+                self._deliver_to_parked()
                 self.signal.fire()
             if recent.head >= feed.hub.head:
                 return
+
+    def _deliver_to_parked(self) -> None:
+        self._hand_to_parked(lambda parked: parked.deliver())
+
+    def _hand_to_parked(self, hand: Callable[[Parked], bool]) -> None:
+        """``hand`` each parked reader something; wake those it fails.
+
+        The pass allocates nothing per reader (a list of the readers, not of their items), so
+        the garbage collector is not made to promote, and then scan, thousands of temporaries.
+        """
+        for parked in list(self.parked):
+            try:
+                handed = hand(parked)
+            except Exception:
+                log.exception("handing changes to a parked reader failed")
+                handed = False
+            if not handed:
+                waiter = self.parked.pop(parked, None)
+                if waiter is not None:
+                    settle(waiter, True)
 
 
 class ChangeFeed:
@@ -91,6 +153,8 @@ class ChangeFeed:
         self._tails: dict[asyncio.AbstractEventLoop, _Tail] = {}
         self._lock = threading.Lock()
         self._reading = threading.Lock()
+        self._pages: dict[tuple[int, int, Optional[str]], Page] = {}
+        self._pages_head = -1
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in the feed's executor."""
@@ -178,16 +242,47 @@ class ChangeFeed:
         Raises :class:`Gone` when the log no longer has the changes.
         """
         await self.ready()
-        page = self.recent.read(since, limit, collection)
+        page = self._recent_page(since, limit, collection)
         if page is not None:
             return page
         if live and since < self.recent.head:
             raise Lagging(since, self.recent.oldest)
         return await self.call(self.source.read, since, limit, collection)
 
+    def _recent_page(self, since: int, limit: int, collection: Optional[str]) -> Optional[Page]:
+        """The page from memory, shared by the readers at the same cursor while the head stays."""
+        head = self.recent.head
+        if head != self._pages_head or len(self._pages) > MAX_SHARED_PAGES:
+            self._pages, self._pages_head = {}, head
+        key = (since, limit, collection)
+        page = self._pages.get(key)
+        if page is None:
+            page = self.recent.read(since, limit, collection)
+            if page is not None and self.recent.head == head:
+                self._pages[key] = page
+        return page
+
     def at_head(self, cursor: int) -> bool:
         """Whether a reader at ``cursor`` has read everything this process has brought in."""
         return cursor >= self.recent.head
+
+    async def park(self, parked: Parked, beyond: int) -> None:
+        """Hold ``parked`` at the head, handed the changes after ``beyond`` and its heartbeats as
+        they come (:class:`Parked`), until it must be woken."""
+        await self.ready()
+        tail = self._tail()
+        if self.recent.head > beyond:
+            return
+        waiter = tail.park(parked)
+        try:
+            await waiter
+        finally:
+            tail.parked.pop(parked, None)
+
+    def shared_page(self, since: int, limit: int, collection: Optional[str] = None) -> Optional[Page]:
+        """The page from memory (None when it is not all there), shared by the readers at the same
+        cursor; for parked readers, on the loop."""
+        return self._recent_page(since, limit, collection)
 
     async def wait(self, beyond: int, timeout: Optional[float]) -> bool:
         """Wait until changes after ``beyond`` are in memory: True, or False after ``timeout``."""

@@ -77,6 +77,14 @@ class Page:
 
     changes: list[ChangeRecord]
     revision: int
+    _frames: Optional[bytes] = field(default=None, compare=False, repr=False)
+
+    def sse_frames(self) -> bytes:
+        """The page's changes as Server-Sent Events, computed once for every subscriber."""
+        if self._frames is None:
+            object.__setattr__(self, "_frames", b"".join(change.sse_frame() for change in self.changes))
+        assert self._frames is not None
+        return self._frames
 
 
 @dataclass(frozen=True)

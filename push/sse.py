@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from push.feed import ChangeFeed, Lagging
 from push.records import Gone
 
 Write = Callable[[bytes], Awaitable[None]]
+Offer = Callable[[bytes], bool]
 
 HEARTBEAT_FRAME = b": heartbeat\n\n"
+#: Seconds between looks for stalled subscribers, at most.
+MAX_STALL_LOOK = 1.0
 
 
 @dataclass(frozen=True)
@@ -63,23 +67,51 @@ class Stalled(Exception):
 
 
 class Subscription:
-    """One subscriber's stream of changes after ``cursor`` (of ``collection``, when given)."""
+    """One subscriber's stream of changes after ``cursor`` (of ``collection``, when given).
+
+    ``write`` (given to :meth:`run`) sends bytes to the subscriber and waits while it does not
+    read. ``offer``, when the server has one, writes bytes at once or refuses (returns False)
+    when the subscriber cannot take them now: with it, a subscriber at the head is parked, and
+    new changes are written to every parked subscriber in one pass, without waking each one.
+    """
 
     def __init__(self, feed: ChangeFeed, cursor: int, collection: Optional[str] = None,
-                 settings: Optional[StreamSettings] = None) -> None:
+                 settings: Optional[StreamSettings] = None, *, offer: Optional[Offer] = None) -> None:
         self.feed = feed
         self.cursor = cursor
         self.collection = collection
         self.settings = settings or StreamSettings()
+        self.offer = offer
         self.live = False
+        self.stalled = False
+        self.writing_since: Optional[float] = None
+        self.last_written = 0.0
+        self.feed_loop: asyncio.AbstractEventLoop
         self._sent_id = cursor
 
     async def run(self, write: Write) -> str:
         """Write the stream until it cannot go on gap-free; the reason it ended (a resync).
 
-        Raises :class:`Stalled` when the subscriber stops reading; cancel the task to end it
-        when the subscriber disconnects.
+        Raises :class:`Stalled` when a write waits longer than the stall timeout for the
+        subscriber to read; cancel the task to end it when the subscriber disconnects.
         """
+        task = asyncio.current_task()
+        assert task is not None
+        self.feed_loop = asyncio.get_running_loop()
+        self.last_written = self.feed_loop.time()
+        watch = _StallWatch.of(self.feed_loop)
+        watch.add(self, task)
+        try:
+            return await self._stream(write)
+        except asyncio.CancelledError:
+            if self.stalled:
+                task.uncancel()
+                raise Stalled(f"the subscriber read nothing for {self.settings.stall_timeout:g} seconds") from None
+            raise
+        finally:
+            watch.remove(self)
+
+    async def _stream(self, write: Write) -> str:
         await self._write(write, retry_frame(self.settings.retry_ms))
         while True:
             try:
@@ -94,14 +126,68 @@ class Subscription:
                 self.live = True
                 await self._bookmark(write)
                 continue
-            if not await self.feed.wait(self.cursor, self.settings.heartbeat):
+            if self._silence() >= self.settings.heartbeat:
                 await self._idle(write)
+                continue
+            await self._wait()
+
+    def _silence(self) -> float:
+        """Seconds since the subscriber was last written to."""
+        return self.feed_loop.time() - self.last_written
+
+    async def _wait(self) -> None:
+        """Wait for changes after the cursor, or for the next heartbeat.
+
+        With ``offer``, the subscriber is parked: new changes, heartbeats and bookmarks are
+        written to it in one pass over every parked subscriber, and it is woken only when a
+        write must wait, or a page is not enough. Without, it is woken for each change.
+        """
+        if self.offer is None:
+            await self.feed.wait(self.cursor, self.settings.heartbeat - self._silence())
+        else:
+            await self.feed.park(self, self.cursor)
+
+    # -- parked (see push.feed.Parked): on the loop, never blocking ------------------------------
+    @property
+    def heartbeat(self) -> float:
+        return self.settings.heartbeat
+
+    def deliver(self) -> bool:
+        """Write the changes now in memory straight to the subscriber."""
+        assert self.offer is not None
+        page = self.feed.shared_page(self.cursor, self.settings.batch, self.collection)
+        if page is None:
+            return False
+        if page.changes:
+            if not self._offer(page.sse_frames()):
+                return False
+            self._sent_id = page.changes[-1].revision
+        self.cursor = max(self.cursor, page.revision)
+        return self.feed.at_head(self.cursor)
+
+    def beat(self) -> bool:
+        """Write a heartbeat (or a bookmark) if the subscriber has been silent long enough."""
+        if self._silence() < self.settings.heartbeat:
+            return True
+        if self.cursor > self._sent_id:
+            if not self._offer(bookmark_frame(self.cursor)):
+                return False
+            self._sent_id = self.cursor
+            return True
+        return self._offer(HEARTBEAT_FRAME)
+
+    def _offer(self, frames: bytes) -> bool:
+        assert self.offer is not None
+        if not self.offer(frames):
+            return False
+        self.last_written = self.feed_loop.time()
+        return True
 
     async def _send_next_page(self, write: Write) -> bool:
         """Send the next page of changes; whether the cursor moved."""
         page = await self.feed.read(self.cursor, self.settings.batch, self.collection, live=self.live)
         if page.changes:
-            await self._write(write, b"".join(change.sse_frame() for change in page.changes))
+            await self._write(write, page.sse_frames())
             self._sent_id = page.changes[-1].revision
         moved = page.revision > self.cursor
         self.cursor = max(self.cursor, page.revision)
@@ -118,8 +204,52 @@ class Subscription:
         self._sent_id = self.cursor
 
     async def _write(self, write: Write, frames: bytes) -> None:
+        self.writing_since = self.feed_loop.time()
         try:
-            async with asyncio.timeout(self.settings.stall_timeout):
-                await write(frames)
-        except TimeoutError:
-            raise Stalled(f"the subscriber read nothing for {self.settings.stall_timeout:g} seconds") from None
+            await write(frames)
+        finally:
+            self.writing_since = None
+            self.last_written = self.feed_loop.time()
+
+
+class _StallWatch:
+    """One event loop's look, now and then, for subscriptions whose write does not return: such a
+    subscription's task is cancelled (and its stream ends with :class:`Stalled`). One look serves
+    every subscription, so a write costs no timer of its own."""
+
+    _watches: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _StallWatch]" = weakref.WeakKeyDictionary()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.running: dict[Subscription, asyncio.Task[Any]] = {}
+        self.interval = MAX_STALL_LOOK
+        self._timer: Optional[asyncio.TimerHandle] = None
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> "_StallWatch":
+        watch = cls._watches.get(loop)
+        if watch is None:
+            watch = cls._watches[loop] = cls(loop)
+        return watch
+
+    def add(self, subscription: Subscription, task: "asyncio.Task[Any]") -> None:
+        self.running[subscription] = task
+        self.interval = min(self.interval, subscription.settings.stall_timeout / 4)
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.interval, self._look)
+
+    def remove(self, subscription: Subscription) -> None:
+        self.running.pop(subscription, None)
+
+    def _look(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        for subscription, task in self.running.items():
+            since = subscription.writing_since
+            if since is not None and now - since > subscription.settings.stall_timeout and not subscription.stalled:
+                subscription.stalled = True
+                task.cancel()
+        if self.running:
+            self._timer = self.loop.call_later(self.interval, self._look)
+        else:
+            self.interval = MAX_STALL_LOOK

@@ -25,6 +25,7 @@ from engine_api.feed.changelog import SqlChangeLog
 from engine_api.feed.request import BadFeedRequest, FeedRequest, feed_request, is_feed_path
 from engine_api.feed.wakeups import FeedWakeups
 from engine_api.serving.faults import accept_of, fault_response
+from engine_api.serving.protocol import CHUNK_WRITER
 from push import ChangeFeed, Gone, Hub, Page, Stalled, StreamSettings, Subscription, page_json, page_xml
 from push.wire import JSON_TYPE, XML_TYPE
 
@@ -117,7 +118,7 @@ class ChangesEndpoint:
             return
         try:
             if request.stream:
-                await until_disconnect(receive, self._stream(request, send, accept))
+                await until_disconnect(receive, self._stream(scope, request, send, accept))
             else:
                 await until_disconnect(receive, self._long_poll(request, send, accept))
         except ClientGone:
@@ -148,7 +149,7 @@ class ChangesEndpoint:
             page = await self.feed.read(page.revision, request.max, request.collection)
         return page
 
-    async def _stream(self, request: FeedRequest, send: Send, accept: Optional[str]) -> None:
+    async def _stream(self, scope: Scope, request: FeedRequest, send: Send, accept: Optional[str]) -> None:
         try:
             cursor = await self.feed.start_at(request.since)
         except Gone as gone:
@@ -160,7 +161,9 @@ class ChangesEndpoint:
         async def write(frames: bytes) -> None:
             await send({"type": "http.response.body", "body": frames, "more_body": True})
 
-        subscription = Subscription(self.feed, cursor, request.collection, self.stream_settings)
+        writer = scope.get("extensions", {}).get(CHUNK_WRITER)
+        subscription = Subscription(self.feed, cursor, request.collection, self.stream_settings,
+                                    offer=writer.offer if writer is not None else None)
         try:
             reason = await subscription.run(write)
         except Stalled as stalled:

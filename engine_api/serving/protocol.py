@@ -15,6 +15,8 @@ keep-alive connection between two requests.
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -22,6 +24,48 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from engine_api.serving.faults import accept_of, fault_response
+
+
+#: The scope extension under which a request finds its :class:`ChunkWriter`.
+CHUNK_WRITER = "engine_emu.chunk_writer"
+
+
+class _LastChunk(threading.local):
+    """The last body framed as a chunk in this thread: a broadcast frames one body for every
+    connection it is written to."""
+
+    body: Optional[bytes] = None
+    chunk: bytes = b""
+
+
+_last_chunk = _LastChunk()
+
+
+def _chunk_of(body: bytes) -> bytes:
+    if _last_chunk.body is not body:
+        _last_chunk.chunk = b"%x\r\n%b\r\n" % (len(body), body)
+        _last_chunk.body = body
+    return _last_chunk.chunk
+
+
+class ChunkWriter:
+    """Writes body chunks of a started, chunked response straight to its connection, on the
+    event loop, without a coroutine: what a stream does to hand one change to thousands of
+    subscribers in one pass. :meth:`offer` refuses (``False``) whenever the connection cannot
+    take the chunk at once, and the stream then sends it the ordinary way, through ASGI
+    ``send``, which waits for the client to read."""
+
+    def __init__(self, cycle: Any) -> None:
+        self._cycle = weakref.ref(cycle)  # the cycle's scope holds this writer: no reference cycle
+
+    def offer(self, body: bytes) -> bool:
+        cycle = self._cycle()
+        if (cycle is None or not cycle.response_started or cycle.response_complete or cycle.disconnected
+                or not cycle.chunked_encoding or cycle.flow.write_paused or cycle.transport.is_closing()):
+            return False
+        if body:
+            cycle.transport.write(_chunk_of(body))
+        return True
 
 
 @dataclass(frozen=True)
@@ -103,6 +147,9 @@ class EngineHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._cancel_header_timer()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            self.scope.setdefault("extensions", {})[CHUNK_WRITER] = ChunkWriter(cycle)
 
     # Refusals
     def send_400_response(self, msg: str) -> None:

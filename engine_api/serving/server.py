@@ -9,6 +9,7 @@ faults (:mod:`engine_api.serving.protocol`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -201,7 +202,17 @@ def process_app(config: Config, options: ServeOptions) -> EngineAsgi:
     pem = config.state_dir / "pki" / "ca.pem"
     if options.certfile and pem.exists():
         app.extensions["engine_emu"].ca_pem = pem.read_bytes()
-    return engine_asgi(app, options)
+    served = engine_asgi(app, options)
+    freeze_startup_objects()
+    return served
+
+
+def freeze_startup_objects() -> None:
+    """Keep what the process built at startup (the type model, routes, SQL metadata: hundreds of
+    thousands of objects that live as long as the process) out of the garbage collector's full
+    passes, which otherwise scan them all and pause the event loop, and with it every stream."""
+    gc.collect()
+    gc.freeze()
 
 
 def worker_app() -> EngineAsgi:

@@ -130,3 +130,43 @@ def test_a_subscriber_that_reads_nothing_is_dropped_after_the_stall_timeout():
 
     with pytest.raises(Stalled):
         asyncio.run(scenario())
+
+
+def test_a_parked_subscriber_is_handed_changes_and_heartbeats_in_one_pass_until_it_cannot_take_them():
+    log, hub = MemoryChangeLog(), Hub()
+    feed = ChangeFeed(log, hub, capacity=64)
+
+    async def scenario() -> tuple[list[str], list[Event]]:
+        client = Recorder()
+        ways: list[str] = []
+        taking = [True]
+
+        async def write(frames: bytes) -> None:
+            ways.append("write")
+            await client.write(frames)
+
+        def offer(frames: bytes) -> bool:
+            if not taking[0]:
+                return False
+            ways.append("offer")
+            client.text += frames.decode()
+            client.changed.set()
+            return True
+
+        subscription = Subscription(feed, 0, settings=StreamSettings(heartbeat=0.3), offer=offer)
+        task = _running(subscription.run(write))
+        await client.until(lambda events: any(e.event == "bookmark" for e in events))
+        hub.advance(log.append("vms", "a").revision)
+        await client.until(lambda events: _changes(events) == [1])
+        await client.until(lambda events: events[-1].event == "comment")
+        taking[0] = False
+        hub.advance(log.append("vms", "b").revision)
+        await client.until(lambda events: _changes(events) == [1, 2])
+        task.cancel()
+        return ways, client.events
+
+    ways, events = asyncio.run(scenario())
+    assert ways[:2] == ["write", "write"], "the retry advice and the first bookmark are written"
+    assert ways[2:4] == ["offer", "offer"], "the change and the heartbeat are handed over while parked"
+    assert ways[-1] == "write", "a change the subscriber cannot take at once is written, waiting for it"
+    assert [e.event for e in events if e.event != "comment"] == ["message", "bookmark", "modified", "modified"]
