@@ -2,9 +2,10 @@
 
 One :class:`ChangeFeed` serves every reader of a process. Readers at the head share one
 :class:`~push.recent.RecentChanges`: when the :class:`~push.hub.Hub` says the head moved, each
-event loop with readers reads the new records from the source once (in a thread) and wakes its
-readers, who take them from memory, so a change costs one read of the log per process and loop,
-not one per reader. A reader further behind (a resume, a replay) reads its pages from the log
+event loop with readers reads the new records from the source once (in a thread), hands them
+to its parked readers in one pass (:class:`Parked`: subscribers written to directly) and wakes
+the others, who take them from memory, so a change costs one read of the log per process and
+loop, not one per reader. A reader further behind (a resume, a replay) reads its pages from the log
 itself until it is close enough to the head.
 """
 from __future__ import annotations

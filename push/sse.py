@@ -86,7 +86,7 @@ class Subscription:
         self.stalled = False
         self.writing_since: Optional[float] = None
         self.last_written = 0.0
-        self.feed_loop: asyncio.AbstractEventLoop
+        self.loop: asyncio.AbstractEventLoop
         self._sent_id = cursor
 
     async def run(self, write: Write) -> str:
@@ -97,9 +97,9 @@ class Subscription:
         """
         task = asyncio.current_task()
         assert task is not None
-        self.feed_loop = asyncio.get_running_loop()
-        self.last_written = self.feed_loop.time()
-        watch = _StallWatch.of(self.feed_loop)
+        self.loop = asyncio.get_running_loop()
+        self.last_written = self.loop.time()
+        watch = _StallWatch.of(self.loop)
         watch.add(self, task)
         try:
             return await self._stream(write)
@@ -133,7 +133,7 @@ class Subscription:
 
     def _silence(self) -> float:
         """Seconds since the subscriber was last written to."""
-        return self.feed_loop.time() - self.last_written
+        return self.loop.time() - self.last_written
 
     async def _wait(self) -> None:
         """Wait for changes after the cursor, or for the next heartbeat.
@@ -180,7 +180,7 @@ class Subscription:
         assert self.offer is not None
         if not self.offer(frames):
             return False
-        self.last_written = self.feed_loop.time()
+        self.last_written = self.loop.time()
         return True
 
     async def _send_next_page(self, write: Write) -> bool:
@@ -204,12 +204,12 @@ class Subscription:
         self._sent_id = self.cursor
 
     async def _write(self, write: Write, frames: bytes) -> None:
-        self.writing_since = self.feed_loop.time()
+        self.writing_since = self.loop.time()
         try:
             await write(frames)
         finally:
             self.writing_since = None
-            self.last_written = self.feed_loop.time()
+            self.last_written = self.loop.time()
 
 
 class _StallWatch:
