@@ -20,9 +20,13 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: floa
 
 
 def row_counts(db: Any) -> dict[str, int]:
-    """Rows per table: a snapshot to show that a refused request changed nothing."""
-    from engine_api.models import Base
+    """Rows per table and the change log's head: a snapshot to show that a refused request changed
+    nothing. The log's own rows are left out (the ticker prunes them to the retention window);
+    its head revision moves with any change."""
+    from engine_api.models import Base, RevisionCounter
 
     with db.transaction() as session:
-        return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
-                if t.name not in ("sso_tokens", "engine_leases")}
+        counts = {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+                  if t.name not in ("sso_tokens", "engine_leases", "changes")}
+        counts["revision"] = session.scalar(select(RevisionCounter.value)) or 0
+        return counts

@@ -7,7 +7,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
 
 
 def free_port() -> int:
@@ -73,6 +74,22 @@ class ServedEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def postgres_database(server: Any, name: str) -> Iterator[str]:
+    """A PostgreSQL database of its own on ``server`` (a TemporaryPostgres), dropped afterwards."""
+    import psycopg
+
+    admin_url = f"postgresql://postgres@127.0.0.1:{server.port}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{server.port}/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def process_tree(pid: int) -> list[int]:

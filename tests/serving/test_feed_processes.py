@@ -6,13 +6,12 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-import psycopg
 import pytest
 import requests
 
 from tests.helpers import wait_for
 from tests.push.sse_client import SseClient
-from tests.serving.served import ServedEngine
+from tests.serving.served import ServedEngine, postgres_database
 
 AUTH = ("admin@internal", "admin")
 JSON = {"Accept": "application/json"}
@@ -83,15 +82,8 @@ def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
         return
-    postgresql = request.getfixturevalue("postgresql")
-    name = "engine_emu_feed_processes"
-    admin_url = f"postgresql://postgres@127.0.0.1:{postgresql.port}/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql://postgres@127.0.0.1:{postgresql.port}/{name}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_database(request.getfixturevalue("postgresql"), "engine_emu_feed_processes") as url:
+        yield url
 
 
 def _server(tmp_path: Path, name: str, database: str) -> ServedEngine:
@@ -129,6 +121,7 @@ def test_two_servers_on_one_database_show_their_watchers_the_same_gap_free_seque
         _add_vm(one, "only-through-one")
         last = _head(one)
         watchers[1].wait_for_revision(last, timeout=5)
+        watchers[0].wait_for_revision(last)
         sequences = [watcher.revisions for watcher in watchers]
         for watcher in watchers:
             watcher.close()

@@ -5,13 +5,12 @@ import os
 import signal
 import time
 
-import psycopg
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
 from tests.helpers import wait_for
-from tests.serving.served import ServedEngine, process_tree
+from tests.serving.served import ServedEngine, postgres_database, process_tree
 
 AUTH = ("admin@internal", "admin")
 JSON = {"Accept": "application/json"}
@@ -19,14 +18,8 @@ JSON = {"Accept": "application/json"}
 
 @pytest.fixture
 def workers_database(postgresql):
-    name = "engine_emu_workers"
-    admin_url = f"postgresql://postgres@127.0.0.1:{postgresql.port}/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name}")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield f"postgresql://postgres@127.0.0.1:{postgresql.port}/{name}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_database(postgresql, "engine_emu_workers") as url:
+        yield url
 
 
 def _lease_holder(database: str) -> str | None:
