@@ -65,19 +65,30 @@ def masked_query(query: bytes) -> str:
     return urlencode([(k, "***" if k.lower() in SECRET_PARAMETERS else v) for k, v in pairs], safe="*/,:=")
 
 
+class DirectAnswers(Protocol):
+    """Requests answered in a read thread without the WSGI application, when they can be."""
+
+    def takes(self, scope: Scope) -> bool: ...
+
+    def answer(self, scope: Scope) -> Optional[tuple[int, list[tuple[bytes, bytes]], bytes]]: ...
+
+
 class EngineAsgi:
     """Serves ``wsgi_app`` (the Flask application) with bounded threads and buffered bodies.
 
     ``on_startup`` and ``on_shutdown`` run in the ASGI lifespan (the ticker's start and stop).
     ``streams`` serves the requests it ``serves(scope)`` natively on the event loop, never handed
-    to a thread: the change feed's long-polls and Server-Sent Events.
+    to a thread: the change feed's long-polls and Server-Sent Events. ``direct`` answers the
+    bodiless requests it ``takes(scope)`` in a read thread, handing to the application those it
+    cannot answer (plain entity GETs from stored documents).
     """
 
     def __init__(self, wsgi_app: Any, *, read_threads: int = 8, write_threads: int = 4,
                  max_pending: int = 512, limits: Optional[HttpLimits] = None,
                  on_startup: Optional[Callable[[], None]] = None,
                  on_shutdown: Optional[Callable[[], None]] = None,
-                 streams: Optional["NativeEndpoint"] = None) -> None:
+                 streams: Optional["NativeEndpoint"] = None,
+                 direct: Optional[DirectAnswers] = None) -> None:
         self.reads = BufferedWsgi(wsgi_app, read_threads, "engine-emu-read")
         self.writes = BufferedWsgi(wsgi_app, write_threads, "engine-emu-write")
         self.limits = limits or HttpLimits()
@@ -86,6 +97,7 @@ class EngineAsgi:
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
         self.streams = streams
+        self.direct = direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -141,6 +153,9 @@ class EngineAsgi:
             pool = self.reads if scope["method"] in SAFE_METHODS else self.writes
             self.pending += 1
             try:
+                if not body and self.direct is not None and self.direct.takes(scope) \
+                        and await self._answer_directly(scope, send_and_watch):
+                    return
                 await pool(scope, body, send_and_watch)
             finally:
                 self.pending -= 1
@@ -151,6 +166,24 @@ class EngineAsgi:
                 log.debug('%s:%s "%s %s%s" %s %.1fms', client[0], client[1], scope["method"], scope["path"],
                           "?" + query if query else "", status_seen[0] if status_seen else "-",
                           (time.perf_counter() - started) * 1000)
+
+    async def _answer_directly(self, scope: Scope, send: Send) -> bool:
+        """Whether ``direct`` answered the request; when it fails or declines, the application
+        answers it (and turns a database failure into its fault)."""
+        direct = self.direct
+        assert direct is not None
+        loop = asyncio.get_running_loop()
+        try:
+            answer = await loop.run_in_executor(self.reads.executor, direct.answer, scope)
+        except Exception:
+            log.debug("the direct answer of %s failed; the application answers it", scope["path"], exc_info=True)
+            return False
+        if answer is None:
+            return False
+        status, headers, content = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content, "more_body": False})
+        return True
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         """The whole request body, with ``Content-Length`` set to its size in ``scope``."""

@@ -25,6 +25,7 @@ from uvicorn.supervisors import Multiprocess
 from flask import Flask
 
 from engine_api.config import Config
+from engine_api.documents.direct import DirectReads
 from engine_api.feed import ChangesEndpoint
 from engine_api.serving.asgi import EngineAsgi
 from engine_api.serving.protocol import EngineHttpProtocol, HttpLimits
@@ -115,7 +116,7 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
         limits = replace(limits, max_body_bytes=config.max_body_bytes)
     return EngineAsgi(app, read_threads=options.read_threads, write_threads=options.write_threads,
                       max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop,
-                      streams=changes)
+                      streams=changes, direct=DirectReads(engine))
 
 
 def raise_open_files_limit() -> int:
