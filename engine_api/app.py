@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMetho
 from engine_api import database_faults, faults
 from engine_api.config import Config
 from engine_api.db import Database
+from engine_api.documents.listings import RenderedListings
 from engine_api.normalize import API_ROOT, PathNormalizer
 from engine_api.routes.http import negotiated_codec, refuse_nul_characters
 from engine_api.services import auth
@@ -41,6 +42,7 @@ class EngineState:
     settings: Settings
     instance_id: str
     authenticator: auth.Authenticator
+    listings: RenderedListings
     ca_pem: Optional[bytes] = None
 
 
@@ -131,7 +133,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     auth.create_admin(db, config.admin_user)
     settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
     engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()),
-                         authenticator=auth.Authenticator(db, config.admin_user, config.admin_password))
+                         authenticator=auth.Authenticator(db, config.admin_user, config.admin_password),
+                         listings=RenderedListings(config.listing_cache_bytes))
     app.extensions["engine_emu"] = engine
 
     api = Api(app)

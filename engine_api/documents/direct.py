@@ -71,7 +71,7 @@ class DirectReads:
         representation = "json" if codec.content_type == JSON_TYPE else "xml"
         db = self.state.db
         sql_started = time.perf_counter()
-        with db.engine.connect() as connection:
+        with db.single_statements.connect() as connection:
             row = connection.execute(_QUERIES[representation], {"href": scope["path"]}).first()
         sql = time.perf_counter() - sql_started
         if row is None:

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Hashable, Iterator, Optional
 
 from sqlalchemy import Select, String, and_, bindparam, cast, inspect, select
 from sqlalchemy.orm import Session
 
 from engine_api.documents.catalog import CATALOG
+from engine_api.documents.listings import RenderedListings
 from engine_api.models import Document, RevisionCounter
 from engine_api.services.registry import CollectionDef
 from engine_api.services.results import DocumentResult, DocumentsResult
 from engine_api.types.fields import API_PREFIX
+from engine_api.wire.codec import codec_for_representation
 
 _HEAD = select(RevisionCounter.value).where(RevisionCounter.name == "changes").scalar_subquery()
 _HEAD_ALONE = select(RevisionCounter.value).where(RevisionCounter.name == "changes")
@@ -69,12 +71,18 @@ def _column(representation: str) -> Any:
 
 
 def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], representation: str,
-                    follow: Optional[str] = None) -> Optional[DocumentsResult]:
+                    follow: Optional[str] = None, listings: Optional[RenderedListings] = None,
+                    key: Optional[Hashable] = None) -> Optional[DocumentsResult]:
     """The documents of the rows ``rows`` selects, in its order (search, sort and ``max`` as it has
     them), in one statement, with the sub-collections ``follow`` names inlined (one statement
-    each); None when documents cannot answer (no documents, or links documents do not assemble)."""
-    key = documents_of(coll)
-    if key is None:
+    each); None when documents cannot answer (no documents, or links documents do not assemble).
+
+    With ``listings`` and a ``key`` naming everything the listing depends on besides the
+    documents, a listing assembled anew is kept there with the head its statement read; a repeat
+    reads the head (one statement) and, when it has not moved, is answered with the kept body.
+    """
+    stored = documents_of(coll)
+    if stored is None:
         return None
     links = followed_sub_collections(coll, follow) if follow else []
     if links is None:
@@ -82,16 +90,29 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], re
     primary = inspect(coll.model).primary_key
     if len(primary) != 1:
         return None
-    stmt = (rows.with_only_columns(_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
-            .join(Document, and_(Document.collection == key, Document.row_key == _as_text(primary[0]))))
     connection = session.connection()
+    keeping = listings is not None and listings.enabled and key is not None
+    if keeping and listings.kept_head(key) is not None:
+        assert listings is not None
+        head = int(connection.execute(_HEAD_ALONE).scalar() or 0)
+        kept = listings.get(key, head)
+        if kept is not None:
+            return DocumentsResult(coll.schema.plural, coll.schema.type_name, [], representation, head, body=kept)
+    stmt = (rows.with_only_columns(_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
+            .join(Document, and_(Document.collection == stored, Document.row_key == _as_text(primary[0]))))
     found = connection.execute(stmt).all()
     head = found[0][1] if found else connection.execute(_HEAD_ALONE).scalar() or 0
     fragments = [row[0] for row in found]
     if links:
         fragments = inline_sub_collections(session, fragments, [row[2] for row in found], links, representation,
                                            rows.with_only_columns(primary[0], maintain_column_froms=True))
-    return DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, int(head))
+    result = DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, int(head))
+    if keeping:
+        assert listings is not None
+        result.body = codec_for_representation(representation).collection_of(result.plural, result.singular,
+                                                                               fragments)
+        listings.put(key, result.revision, result.body)
+    return result
 
 
 def _splice(fragment: str, representation: str, attribute: str, item: str, children: list[str]) -> str:

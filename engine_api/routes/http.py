@@ -173,7 +173,8 @@ def _document_response(result: DocumentResult | DocumentsResult, codec: Codec) -
     if isinstance(result, DocumentResult):
         body = codec.entity_of(result.fragment)
     else:
-        body = codec.collection_of(result.plural, result.singular, result.fragments)
+        body = result.body if result.body is not None else codec.collection_of(result.plural, result.singular,
+                                                                                result.fragments)
     return Response(body, status=result.status, content_type=codec.content_type, headers=headers)
 
 
@@ -196,7 +197,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
                 refuse_writes(session, f"{request.method} {request.path}")
             ctx = RequestContext(session=session, params=params, settings=engine.settings, user=g.get("user"),
                                  representation="json" if codec.content_type == JSON_TYPE else "xml",
-                                 extras={"instance_id": engine.instance_id})
+                                 extras={"instance_id": engine.instance_id}, listings=engine.listings)
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
     except IntegrityError as error:
         conflict = macs.in_use_conflict(error, _nic_action())

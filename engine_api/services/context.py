@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine_api.models import utcnow
 
 if TYPE_CHECKING:
+    from engine_api.documents.listings import RenderedListings
     from engine_api.services.auth import Principal
 
 
@@ -48,6 +49,8 @@ class RequestContext:
     extras: dict[str, Any] = field(default_factory=dict)
     representation: str = "xml"
     """What the client reads: ``xml`` or ``json`` (the negotiated format)."""
+    listings: RenderedListings | None = None
+    """The engine's kept listing bodies, when reads may use them."""
 
     @property
     def user_id(self) -> str | None:

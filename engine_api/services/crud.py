@@ -85,12 +85,23 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
         return CollectionResult(coll.schema, [])
     from engine_api.documents.store import read_collection
 
-    documents = read_collection(ctx.session, coll, stmt, ctx.representation, ctx.params.follow)
+    documents = read_collection(ctx.session, coll, stmt, ctx.representation, ctx.params.follow,
+                                ctx.listings, _listing_key(ctx, coll, parent_id))
     if documents is not None:
         return documents
     items = list(ctx.session.scalars(stmt).unique())
     tree, followed = following.follow(ctx, coll, items)
     return CollectionResult(coll.schema, items, tree, followed)
+
+
+def _listing_key(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str]) -> Optional[tuple[Any, ...]]:
+    """Everything a listing depends on besides the documents; None for one with a search (the
+    search language reads rows, whose every change need not show in a document)."""
+    params = ctx.params
+    if params.search is not None:
+        return None
+    return (coll.key, parent_id, ctx.representation, ctx.user_id, params.max, params.follow, params.all_content,
+            params.filter, params.from_, params.case_sensitive)
 
 
 def get_entity(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from engine_api.types.base import TypeSchema
 
@@ -87,6 +87,8 @@ class DocumentsResult:
     representation: str
     revision: int
     status: int = 200
+    body: Optional[bytes] = None
+    """The whole rendering, when it is at hand already (a kept listing); else the fragments'."""
 
     @property
     def etag(self) -> str:

@@ -74,6 +74,7 @@ class LiveEngine:
             self.db.recorder.clear(session)
         seed(self.db, scenario, admin_user=self.config.admin_user)
         self.engine.authenticator.forget_all()
+        self.engine.listings.clear()
 
     def __enter__(self) -> "LiveEngine":
         return self.start()

@@ -252,6 +252,11 @@ _XML = XmlCodec()
 _JSON = JsonCodec()
 
 
+def codec_for_representation(representation: str) -> Codec:
+    """The codec of a representation by name: ``json`` or ``xml``."""
+    return _JSON if representation == "json" else _XML
+
+
 def codec_for_accept(accept: str | None) -> Codec:
     """JSON when the client asks for it (``application/json; detail=…`` included), else XML."""
     if accept and "json" in accept.lower() and "xml" not in accept.lower().split(";")[0]:
