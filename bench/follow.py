@@ -14,7 +14,9 @@ N it serves the VMs as users do (``engine-emu seed`` and ``engine-emu serve`` in
 their own) and the same VMs and NICs with json-server 1.0 (NICs carrying ``vmId``), checks that
 json-server really embeds the NICs, and measures the throughput of ``GET /vms?follow=nics`` in
 JSON against json-server's ``GET /vms?_embed=nics`` with ``wrk -t1 -c4``, one server after the
-other. It prints; it asserts no timing.
+other: engine-emu as served (a repeat at an unchanged head revision is answered with the listing it
+kept) and with no listing kept (every request reads and assembles the documents). It prints; it
+asserts no timing.
 
     python3 bench/follow.py [--sizes 10,100,1000] [--repeat 5] [--duration 10] [--no-json-server]
 """
@@ -26,7 +28,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,15 +51,12 @@ from engine_api.services.registry import REGISTRY  # noqa: E402
 from engine_api.testing import LiveEngine  # noqa: E402
 from engine_api.wire import XmlCodec  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BASIC, ROOT, Served, Throughput, log, wrk  # noqa: E402
+
 FOLLOW = "disk_attachments.disk,nics"
 JSON_SERVER_VERSION = "1.0.0-beta.15"  # the newest 1.0 published (npm view json-server versions --json)
-ROOT = Path(__file__).resolve().parent.parent
-BASIC = "Basic YWRtaW5AaW50ZXJuYWw6YWRtaW4="  # admin@internal:admin
 CONNECTIONS = 4
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def median_time(fn: Callable[[], Any], repeat: int) -> float:
@@ -203,85 +201,6 @@ def print_summary(rows: list[Row]) -> None:
     print("  targets at N=1000: opt/floor within 2, crawl/opt at least 20")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Served:
-    """A server in a process of its own on a free loopback port, stopped on exit."""
-
-    def __init__(self, name: str, command: list[str], probe: str, cwd: Path, seconds: float = 120) -> None:
-        self.name = name
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.output = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([part.replace("{port}", str(self.port)) for part in command],
-                                        stdout=self.output, stderr=subprocess.STDOUT, cwd=cwd,
-                                        env={**os.environ, "npm_config_update_notifier": "false"})
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{name} exited:\n{self.log_text()}")
-            try:
-                if requests.get(self.base + probe, headers={"Authorization": BASIC}, timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"{name} did not answer {probe} within {seconds:.0f} s:\n{self.log_text()}")
-
-    def log_text(self) -> str:
-        self.output.seek(0)
-        return self.output.read().decode(errors="replace")[-2000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> "Served":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-@dataclass
-class Throughput:
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def _milliseconds(output: str, label: str) -> float:
-    match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", output)
-    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)] if match else float("nan")
-
-
-def wrk(url: str, headers: dict[str, str], seconds: float) -> Throughput:
-    """``wrk -t1 -c4`` over keep-alive connections: requests per second, latency, errors."""
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency", "--timeout", "30s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if rate is None:
-        raise RuntimeError(f"wrk printed no rate:\n{output}")
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    return Throughput(float(rate.group(1)), _milliseconds(output, "50%"), _milliseconds(output, "99%"), errors)
-
-
 def json_server_db(vms: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """engine-emu's VMs and NICs as json-server wants them: two collections, each NIC with ``vmId``
     (json-server 1.0 embeds ``nics`` into ``vms`` by the foreign key ``vmId``)."""
@@ -329,48 +248,61 @@ def json_server_comparison(size: int, seconds: float) -> None:
         ours_url = "/ovirt-engine/api/vms?follow=nics"
         theirs_url = "/vms?_embed=nics"
         ours_headers = {"Authorization": BASIC, "Accept": "application/json"}
-        log(f"N={size}: engine-emu serve …")
-        with Served("engine-emu serve", [sys.executable, "-m", "engine_api.cli", "serve", "--host", "127.0.0.1",
-                                         "--port", "{port}", "--database", database, "--state-dir", str(scratch),
-                                         "--transition-delay", "0"], "/ovirt-engine/api", ROOT) as engine:
-            requests.get(engine.base + ours_url, headers=ours_headers, timeout=60).raise_for_status()
-            ours = requests.get(engine.base + ours_url, headers=ours_headers, timeout=60)  # credentials cached
-            ours.raise_for_status()
-            vms = ours.json()["vm"]
-            if len(vms) != size or any(len(vm["nics"]["nic"]) != 2 for vm in vms):
-                raise RuntimeError("engine-emu did not answer every VM with its 2 NICs")
-            ours_statements = statements(ours)
-            data = scratch / "json-server"
-            data.mkdir()
-            (data / "db.json").write_text(json.dumps(json_server_db(vms)))
-            log(f"N={size}: json-server {JSON_SERVER_VERSION} on node {node} …")
-            with Served("json-server", ["node", str(json_server), "db.json", "--host", "127.0.0.1", "--port",
-                                        "{port}"], "/vms", data) as theirs_server:
-                theirs = requests.get(theirs_server.base + theirs_url, timeout=60)
-                theirs.raise_for_status()
-                wrong = embedded_the_same(vms, theirs.json())
-                if wrong:
-                    raise RuntimeError(f"json-server did not embed the NICs as engine-emu answers them: {wrong}")
-                measured: dict[str, Throughput] = {}
-                for name, url, headers in (("json-server", theirs_server.base + theirs_url, {}),
-                                           ("engine-emu", engine.base + ours_url, ours_headers)):
-                    log(f"N={size}: wrk against {name} (2 s warm-up, then {seconds:g} s) …")
-                    wrk(url, headers, 2)
-                    measured[name] = wrk(url, headers, seconds)
+        serve = [sys.executable, "-m", "engine_api.cli", "serve", "--host", "127.0.0.1", "--port", "{port}",
+                 "--database", database, "--state-dir", str(scratch), "--transition-delay", "0"]
+        measured: dict[str, Throughput] = {}
+        answers: dict[str, requests.Response] = {}
+        # engine-emu as served (a repeat at an unchanged head answered with the kept listing), then
+        # with nothing kept, so that every request reads and assembles the documents anew.
+        for name, env in (("engine-emu", {}), ("engine-emu, assembled", {"ENGINE_EMU_LISTING_CACHE_BYTES": "0"})):
+            log(f"N={size}: {name} serve …")
+            with Served(name, serve, "/ovirt-engine/api", ROOT, env=env) as engine:
+                requests.get(engine.base + ours_url, headers=ours_headers, timeout=60).raise_for_status()
+                ours = requests.get(engine.base + ours_url, headers=ours_headers, timeout=60)  # credentials cached
+                ours.raise_for_status()
+                vms = ours.json()["vm"]
+                if len(vms) != size or any(len(vm["nics"]["nic"]) != 2 for vm in vms):
+                    raise RuntimeError(f"{name} did not answer every VM with its 2 NICs")
+                answers[name] = ours
+                log(f"N={size}: wrk against {name} (2 s warm-up, then {seconds:g} s) …")
+                wrk(engine.base + ours_url, ours_headers, 2, CONNECTIONS)
+                measured[name] = wrk(engine.base + ours_url, ours_headers, seconds, CONNECTIONS)
+        if answers["engine-emu"].content != answers["engine-emu, assembled"].content:
+            raise RuntimeError("the kept listing differs from the assembled one")
+        vms = answers["engine-emu"].json()["vm"]
+        data = scratch / "json-server"
+        data.mkdir()
+        (data / "db.json").write_text(json.dumps(json_server_db(vms)))
+        log(f"N={size}: json-server {JSON_SERVER_VERSION} on node {node} …")
+        with Served("json-server", ["node", str(json_server), "db.json", "--host", "127.0.0.1", "--port",
+                                    "{port}"], "/vms", data) as theirs_server:
+            theirs = requests.get(theirs_server.base + theirs_url, timeout=60)
+            theirs.raise_for_status()
+            wrong = embedded_the_same(vms, theirs.json())
+            if wrong:
+                raise RuntimeError(f"json-server did not embed the NICs as engine-emu answers them: {wrong}")
+            log(f"N={size}: wrk against json-server (2 s warm-up, then {seconds:g} s) …")
+            wrk(theirs_server.base + theirs_url, {}, 2, CONNECTIONS)
+            measured["json-server"] = wrk(theirs_server.base + theirs_url, {}, seconds, CONNECTIONS)
     baseline = measured["json-server"].requests_per_second
     print(f"  {'':44} {'req/s':>8} {'VMs/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'KiB':>6} {'SQL':>4}"
           f" {'/ json-server':>14}")
     for name, label, size_bytes, sql in (
         ("json-server", f"json-server GET {theirs_url}", len(theirs.content), "-"),
-        ("engine-emu", "engine-emu  GET /vms?follow=nics", len(ours.content), str(ours_statements)),
+        ("engine-emu", "engine-emu  GET /vms?follow=nics", len(answers["engine-emu"].content),
+         str(statements(answers["engine-emu"]))),
+        ("engine-emu, assembled", "  the same, every listing assembled", len(answers["engine-emu, assembled"].content),
+         str(statements(answers["engine-emu, assembled"]))),
     ):
         m = measured[name]
         print(f"  {label:44} {m.requests_per_second:8.1f} {m.requests_per_second * size:9.0f} {m.p50_ms:8.1f}"
               f" {m.p99_ms:8.1f} {m.errors:>7} {size_bytes / 1024:6.0f} {sql:>4}"
               f" {m.requests_per_second / baseline:13.2f}x", flush=True)
-    print(f"  engine-emu / json-server: {measured['engine-emu'].requests_per_second / baseline:.2f}x (target: at least 2);"
+    print(f"  engine-emu / json-server: {measured['engine-emu'].requests_per_second / baseline:.2f}x (target: at least 2),"
+          f" {measured['engine-emu, assembled'].requests_per_second / baseline:.2f}x assembling every listing;"
           f" node {node}, {os.cpu_count()} CPUs shared by wrk and the server")
-    print("  json-server embeds from memory (lowdb), indenting its JSON; engine-emu reads stored documents from SQLite")
+    print("  json-server embeds from memory (lowdb), indenting its JSON; engine-emu reads stored documents from SQLite,"
+          " and answers a repeat at an unchanged head revision with the listing it kept (one statement)")
 
 
 def main() -> int:

@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import gc
 import json
 import os
 import random
 import re
 import resource
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,21 +37,11 @@ from typing import Optional
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-AUTH = ("admin@internal", "admin")
-BASIC = "Basic " + base64.b64encode(b"admin@internal:admin").decode()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import AUTH, BASIC, ROOT, Served, log  # noqa: E402
+
 JSON = {"Accept": "application/json"}
 RECEIPT = re.compile(rb"id: (\d+)\nevent: modified\n")
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -71,43 +58,19 @@ def raise_open_files_limit() -> int:
 
 
 # -- the server -----------------------------------------------------------------------------------
-class Server:
-    """``engine-emu serve`` on a free port, over an SQLite file of its own."""
+class Server(Served):
+    """``engine-emu serve`` on a free port, over an SQLite file of its own, seeded with the demo."""
 
     def __init__(self) -> None:
-        self.port = free_port()
         self.state = tempfile.TemporaryDirectory(prefix="engine-emu-bench-push-")
-        self.output = open(Path(self.state.name) / "serve.log", "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine_api.cli", "serve", "--port", str(self.port), "--state-dir", self.state.name,
-             "--seed", "demo", "--idle-timeout", "60"],
-            stdout=self.output, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.url = f"http://127.0.0.1:{self.port}/ovirt-engine/api"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"engine-emu serve exited:\n{(Path(self.state.name) / 'serve.log').read_text()}")
-            try:
-                if requests.get(self.url, auth=AUTH, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise SystemExit("engine-emu serve did not answer")
-
-    def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
+        super().__init__("engine-emu serve",
+                         [sys.executable, "-m", "engine_api.cli", "serve", "--port", "{port}", "--state-dir",
+                          self.state.name, "--seed", "demo", "--idle-timeout", "60"],
+                         "/ovirt-engine/api", env={"PYTHONUNBUFFERED": "1"})
+        self.url = self.base + "/ovirt-engine/api"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.output.close()
+        super().stop()
         self.state.cleanup()
 
 

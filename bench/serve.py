@@ -16,18 +16,12 @@ and prints requests per second, the ratio of each to the hello world with as man
 from __future__ import annotations
 
 import argparse
-import base64
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import requests
 
@@ -36,74 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from engine_api.testing.postgres import TemporaryPostgres  # noqa: E402
 
-AUTH = ("admin@internal", "admin")
-BASIC = "Basic " + base64.b64encode(b"admin@internal:admin").decode()
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Served:
-    """A server process on a free port, stopped on exit."""
-
-    def __init__(self, command: list[str], probe: str, env: Optional[dict[str, str]] = None) -> None:
-        self.port = free_port()
-        self.output = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([part.replace("{port}", str(self.port)) for part in command],
-                                        stdout=self.output, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, cwd=ROOT)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.output.seek(0)
-                raise SystemExit(f"server exited:\n{self.output.read().decode(errors='replace')}")
-            try:
-                if requests.get(self.base + probe, auth=AUTH, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"server did not answer {probe}")
-
-    def __enter__(self) -> "Served":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@dataclass
-class Measure:
-    requests_per_second: float
-    errors: int
-    p99_ms: float
-
-
-def wrk(url: str, duration: float, connections: int) -> Measure:
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", "-H", f"Authorization: {BASIC}", url],
-        capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    errors += sum(int(n) for n in re.findall(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                                              output)[0]) if "Socket errors" in output else 0
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)] if p99 else 0.0
-    return Measure(rate, errors, float(p99.group(1)) * scale if p99 else 0.0)
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import AUTH, BASIC, Served, Throughput, log, wrk  # noqa: E402
 
 def engine_command(database: str, state: Path, workers: int) -> list[str]:
     return [sys.executable, "-m", "engine_api.cli", "serve", "--port", "{port}", "--database", database,
@@ -130,7 +58,8 @@ def main() -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("bench/serve.py needs wrk: apt-get install wrk")
 
-    rows: dict[tuple[str, str, int], Measure] = {}
+    rows: dict[tuple[str, str, int], Throughput] = {}
+    headers = {"Authorization": BASIC}
     scratch = Path(tempfile.mkdtemp(prefix="engine-emu-bench-"))
     with TemporaryPostgres() as postgres:
         databases = {"postgresql": postgres.url, "sqlite": f"sqlite:///{scratch / 'engine.sqlite'}"}
@@ -141,17 +70,19 @@ def main() -> int:
 
         for workers in (1, 2):
             log(f"hello world, {workers} worker(s)")
-            with Served(hello_command(workers), "/") as hello:
-                rows[("hello", "-", workers)] = wrk(hello.base + "/", args.duration, args.connections)
+            with Served("hello world", hello_command(workers), "/") as hello:
+                rows[("hello", "-", workers)] = wrk(hello.base + "/", headers, args.duration, args.connections)
 
         for backend, workers in (("postgresql", 1), ("postgresql", 2), ("sqlite", 1)):
             log(f"engine on {backend}, {workers} worker(s)")
-            with Served(engine_command(databases[backend], scratch, workers), "/ovirt-engine/api") as engine:
+            with Served("engine-emu serve", engine_command(databases[backend], scratch, workers),
+                        "/ovirt-engine/api") as engine:
                 api = engine.base + "/ovirt-engine/api"
                 vm_id = requests.get(api + "/vms?max=1", auth=AUTH, headers={"Accept": "application/json"},
                                      timeout=30).json()["vm"][0]["id"]
-                rows[("entity", backend, workers)] = wrk(f"{api}/vms/{vm_id}", args.duration, args.connections)
-                rows[("list", backend, workers)] = wrk(f"{api}/vms", args.duration, args.connections)
+                rows[("entity", backend, workers)] = wrk(f"{api}/vms/{vm_id}", headers, args.duration,
+                                                         args.connections)
+                rows[("list", backend, workers)] = wrk(f"{api}/vms", headers, args.duration, args.connections)
 
     print(f"\nserving throughput, wrk -t1 -c{args.connections} -d{args.duration:g}s, {args.vms} VMs, "
           f"{os.cpu_count()} cores")

@@ -58,9 +58,6 @@ class Database:
         else:
             kwargs["pool_recycle"] = 3600
         self.engine: Engine = create_engine(self.url, **kwargs)
-        self.single_statements: Engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        """The engine's pool for reads of one statement each, outside any transaction (no BEGIN
-        and no ROLLBACK round trip on PostgreSQL)."""
         self.counter = StatementCounter()
         self._install_listeners()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
