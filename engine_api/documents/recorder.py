@@ -194,6 +194,7 @@ class Recorder:
     # -- documents and the log -------------------------------------------------------------------
     def _before_commit(self, session: Session) -> None:
         session.flush()
+        session.info.pop(REVISION, None)
         touched = session.info.pop(TOUCHED, None)
         if not touched:
             return
@@ -202,7 +203,7 @@ class Recorder:
             self._write(session, changes)
 
     def _after_commit(self, session: Session) -> None:
-        revision = session.info.pop(REVISION, None)
+        revision = session.info.get(REVISION)
         session.info.pop(TOUCHED, None)
         if revision is not None:
             for callback in self.on_commit:

@@ -19,6 +19,11 @@ _HEAD = select(RevisionCounter.value).where(RevisionCounter.name == "changes").s
 _HEAD_ALONE = select(RevisionCounter.value).where(RevisionCounter.name == "changes")
 
 
+def head_revision(session: Session) -> int:
+    """The change log's head as ``session`` sees it: the revision of the newest committed change."""
+    return int(session.connection().execute(_HEAD_ALONE).scalar() or 0)
+
+
 def href_of(coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> str:
     if coll.parent is None:
         return f"{API_PREFIX}/{coll.rel}/{entity_id}"

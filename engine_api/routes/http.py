@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import ClientDisconnected
 
 from engine_api.db import refuse_writes
+from engine_api.documents.recorder import REVISION
+from engine_api.documents.store import head_revision
 from engine_api import limits
 from engine_api.faults import BadRequest, InvalidValue, PayloadTooLarge, UnsupportedMediaType
 from engine_api.models import Event
@@ -199,6 +201,8 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
                                  representation="json" if codec.content_type == JSON_TYPE else "xml",
                                  extras={"instance_id": engine.instance_id}, listings=engine.listings)
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
+            documented = isinstance(result, (DocumentResult, DocumentsResult))
+            head = None if documented else head_revision(session)
     except IntegrityError as error:
         conflict = macs.in_use_conflict(error, _nic_action())
         if conflict is None:
@@ -208,4 +212,8 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
     follow_seconds = getattr(result, "follow_seconds", None)
     if follow_seconds is not None:
         g.follow_seconds = follow_seconds
-    return respond(result, codec)
+    response = respond(result, codec)
+    if not documented:
+        # What the answer reflects: the write's own last change, else the head the read saw.
+        response.headers["Revision"] = str(session.info.get(REVISION, head))
+    return response

@@ -14,6 +14,7 @@ BASIC = "Basic " + base64.b64encode(b"admin@internal:admin").decode()
 FORMATS = [None, "application/xml", "application/json", "application/json; detail=full"]
 #: Headers the two paths may differ in: how long each took.
 TIMING = "server-timing"
+JSON = {"Accept": "application/json"}
 
 
 def _scope(path: str, headers: dict[str, str], method: str = "GET", query: bytes = b"") -> dict:
@@ -121,3 +122,19 @@ def test_the_server_answers_entity_reads_directly(engine, http):
     assert updated.status_code == 200
     again = http.get(vm["href"].replace("/ovirt-engine/api", engine.url), headers={"Accept": "application/json"})
     assert again.json()["description"] == "moved" and int(again.headers["Revision"]) > int(response.headers["Revision"])
+
+
+@pytest.mark.scenario("demo")
+def test_every_answer_tells_the_revision_it_reflects(engine, http):
+    head = int(http.get(engine.url + "/vms", headers=JSON).headers["Revision"])
+    vm = http.get(engine.url + "/vms", params={"search": "name=myvm"}, headers=JSON).json()["vm"][0]
+    # A read answered from rows (a search listing of rows, the API root) tells the log's head.
+    assert int(http.get(engine.url, headers=JSON).headers["Revision"]) == head
+    # A write tells the revision of its own last change.
+    added = http.post(engine.url + f"/vms/{vm['id']}/nics", json={"name": "told1"}, headers=JSON)
+    assert added.status_code == 201 and int(added.headers["Revision"]) > head
+    got = http.get(engine.url + f"/vms/{vm['id']}/nics/{added.json()['id']}", headers=JSON)
+    # The NIC's document was written by that write (which may change more than the NIC).
+    assert head < int(got.headers["Revision"]) <= int(added.headers["Revision"])
+    removed = http.delete(engine.url + f"/vms/{vm['id']}/nics/{added.json()['id']}")
+    assert int(removed.headers["Revision"]) > int(added.headers["Revision"])
