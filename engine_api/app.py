@@ -138,7 +138,9 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     app.extensions["engine_emu"] = engine
 
     api = Api(app)
-    from engine_api.openapi import register_components
+    from engine_api.model import load as load_model
+    from engine_api.openapi import register_components, register_model_components
+    from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
     from engine_api.routes.families import family_blueprints
     from engine_api.routes.system import api_root, sso
@@ -146,6 +148,9 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     register_components(api.spec)
     for blueprint in [api_root, sso, *family_blueprints(), domain_xml_blueprint]:
         api.register_blueprint(blueprint)
+    generic, generic_paths = generic_blueprint(app.url_map, load_model())
+    api.register_blueprint(generic)
+    register_model_components(api.spec, load_model(), {path.type for path in generic_paths if path.type})
 
     @app.before_request
     def _before() -> Optional[Response]:

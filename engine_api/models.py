@@ -54,6 +54,8 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 
 Id = String(36)
+HREF_LENGTH = 512
+"""The longest href a document has: the deepest path of the API with ids of 64 characters."""
 
 
 class Base(DeclarativeBase):
@@ -443,19 +445,21 @@ class Document(Base):
     """The full wire representation (JSON shape) of one API entity, as of ``revision``.
 
     ``href`` is the entity's API path; ``collection`` the registry key of the collection that
-    holds it (``vms``, ``vms/nics``). Entities with bespoke behaviour keep their rows too; types
-    without it may live here alone.
+    holds it (``vms``, ``vms/nics``), or for an entity of the generic store its path template
+    without identifiers (``vms/snapshots``). Entities with bespoke behaviour keep their rows too;
+    types without it live here alone.
     """
 
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_collection", "collection", "entity_id"),
                       Index("ix_documents_row", "collection", "row_key"))
 
-    href: Mapped[str] = mapped_column(String(255), primary_key=True)
+    href: Mapped[str] = mapped_column(String(HREF_LENGTH), primary_key=True)
     collection: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     row_key: Mapped[str] = mapped_column(String(64))
-    parent_href: Mapped[Optional[str]] = mapped_column(String(255), index=True)
+    """The primary key of the entity's row; for an entity without a row, its insertion order."""
+    parent_href: Mapped[Optional[str]] = mapped_column(String(HREF_LENGTH), index=True)
     revision: Mapped[int] = mapped_column(BigInteger)
     body: Mapped[str] = mapped_column(Text)
     """The JSON wire shape, as JSON text."""
@@ -472,7 +476,7 @@ class Change(Base):
     revision: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     collection: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
-    href: Mapped[str] = mapped_column(String(255))
+    href: Mapped[str] = mapped_column(String(HREF_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))
     document: Mapped[Optional[str]] = mapped_column(Text)
     patch: Mapped[str] = mapped_column(Text)

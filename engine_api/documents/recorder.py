@@ -10,12 +10,14 @@ import jsonpatch
 from sqlalchemy import Table, delete, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine_api.documents.catalog import CATALOG, Catalog, Rendered, Stored
+from engine_api.documents.catalog import CATALOG, JSON, XML, Catalog, Rendered, Stored
 from engine_api.documents.guard import UnrecordedWrite, vetted
 from engine_api.models import Base, Change, Document, RevisionCounter
 
 TOUCHED = "engine_emu.touched"
+QUEUED = "engine_emu.queued_documents"
 REVISION = "engine_emu.revision"
+RECORDER = "engine_emu.recorder"
 LOG = "changes"
 
 Key = tuple[type, tuple[Any, ...]]
@@ -68,6 +70,10 @@ def _row_key(identity: tuple[Any, ...]) -> str:
 class Recorder:
     """Sees every write of the sessions it is installed on; writes documents and the log.
 
+    Entities without rows (the generic store's) are written with :meth:`put` and :meth:`delete`,
+    which queue their documents for the same commit. Whatever a commit deletes, with a row or
+    without, takes the row-less documents beneath it (by ``parent_href``) along, logged deleted.
+
     ``on_commit`` callbacks get the last revision a committed transaction logged (after commit,
     never before), to wake up whoever waits for changes.
     """
@@ -84,6 +90,7 @@ class Recorder:
         return self._cascade_map
 
     def install(self, sessions: sessionmaker[Session]) -> None:
+        sessions.configure(info={RECORDER: self})
         event.listen(sessions, "before_flush", self._before_flush)
         event.listen(sessions, "after_flush", self._after_flush)
         event.listen(sessions, "after_flush_postexec", self._after_flush_postexec)
@@ -167,6 +174,83 @@ class Recorder:
         with vetted(session.connection()):
             return state.invoke_statement()
 
+    @staticmethod
+    def of(session: Session) -> "Recorder":
+        """The recorder installed on ``session``."""
+        return session.info[RECORDER]
+
+    # -- documents without rows ------------------------------------------------------------------
+    @staticmethod
+    def _queued(session: Session) -> dict[str, Optional["_Put"]]:
+        """Row-less documents this transaction writes, by href: what to store, or None to delete."""
+        return session.info.setdefault(QUEUED, {})
+
+    def put(self, session: Session, collection: str, href: str, parent_href: Optional[str], entity_id: str,
+            tag: str, data: dict[str, Any]) -> "Rendered":
+        """Store ``data`` (the wire shape, typed values) as the document at ``href`` when the
+        transaction commits: added, or modified when one is there (logged only if it differs).
+
+        ``collection`` is the document's collection key, ``tag`` its XML element. Returns the
+        rendering to be stored.
+        """
+        from engine_api.db import READ_ONLY, WriteInRead
+
+        read = session.info.get(READ_ONLY)
+        if read is not None:
+            raise WriteInRead(f"{read} is a read, yet it stores the document {href}")
+        rendered = Rendered(JSON.wire(data), JSON.fragment(tag, data), XML.fragment(tag, data))
+        self._queued(session)[href] = _Put(collection, parent_href, entity_id, rendered)
+        return rendered
+
+    def delete(self, session: Session, href: str) -> None:
+        """Delete the row-less document at ``href`` (and those beneath it) when the transaction commits."""
+        from engine_api.db import READ_ONLY, WriteInRead
+
+        read = session.info.get(READ_ONLY)
+        if read is not None:
+            raise WriteInRead(f"{read} is a read, yet it deletes the document {href}")
+        self._queued(session)[href] = None
+
+    def _queued_changes(self, session: Session, queued: dict[str, Optional["_Put"]],
+                        taken: set[str]) -> list["_Pending"]:
+        hrefs = [href for href in queued if href not in taken]
+        previous = self._documents(session, Document.href.in_, hrefs)
+        pending = []
+        for href in hrefs:
+            new, old = queued[href], previous.get(href)
+            old_body = json.loads(old.body) if old is not None else None
+            if new is None:
+                if old is not None:
+                    pending.append(_Pending(old.collection, old.entity_id, href, old.parent_href, old.row_key,
+                                            old_body, None))
+            elif new.rendered.wire != old_body:
+                pending.append(_Pending(new.collection, new.entity_id, href, new.parent_href,
+                                        old.row_key if old is not None else "", old_body, new.rendered))
+        return pending
+
+    def _beneath(self, session: Session, deleted: list[str], taken: set[str]) -> list["_Pending"]:
+        """Row-less documents whose ``parent_href`` chain leads to a deleted href, as deletions."""
+        pending: list[_Pending] = []
+        bespoke = list(self.catalog.collections)
+        while deleted:
+            found = [doc for doc in self._documents(session, Document.parent_href.in_, deleted).values()
+                     if doc.href not in taken and doc.collection not in bespoke]
+            for doc in found:
+                taken.add(doc.href)
+                pending.append(_Pending(doc.collection, doc.entity_id, doc.href, doc.parent_href, doc.row_key,
+                                        json.loads(doc.body), None))
+            deleted = [doc.href for doc in found]
+        return pending
+
+    @staticmethod
+    def _documents(session: Session, where: Callable[[list[str]], Any], values: list[str]) -> dict[str, Document]:
+        found: dict[str, Document] = {}
+        with session.no_autoflush:
+            for start in range(0, len(values), 500):
+                for doc in session.scalars(select(Document).where(where(values[start:start + 500]))):
+                    found[doc.href] = doc
+        return found
+
     def clear(self, session: Session) -> None:
         """Delete every row of every table but the log's, logging each document as deleted.
 
@@ -176,6 +260,7 @@ class Recorder:
 
         session.flush()
         session.info.pop(TOUCHED, None)
+        session.info.pop(QUEUED, None)
         pending = [_Pending(doc.collection, doc.entity_id, doc.href, doc.parent_href, doc.row_key,
                             json.loads(doc.body), None) for doc in session.scalars(select(Document))]
         tables = [table for table in Base.metadata.sorted_tables if table.name not in LOG_TABLES]
@@ -196,15 +281,23 @@ class Recorder:
         session.flush()
         session.info.pop(REVISION, None)
         touched = session.info.pop(TOUCHED, None)
-        if not touched:
+        queued = session.info.pop(QUEUED, None)
+        if not touched and not queued:
             return
-        changes = self._changes(session, touched)
+        changes = self._changes(session, touched) if touched else []
+        taken = {change.href for change in changes}
+        if queued:
+            changes += self._queued_changes(session, queued, taken)
+        deleted = [change.href for change in changes if change.new is None]
+        if deleted:
+            changes += self._beneath(session, deleted, {change.href for change in changes})
         if changes:
             self._write(session, changes)
 
     def _after_commit(self, session: Session) -> None:
         revision = session.info.get(REVISION)
         session.info.pop(TOUCHED, None)
+        session.info.pop(QUEUED, None)
         if revision is not None:
             for callback in self.on_commit:
                 callback(revision)
@@ -270,7 +363,8 @@ class Recorder:
                 if document is not None:
                     connection.execute(insert(Document).values(
                         href=change.href, collection=change.collection, entity_id=change.entity_id,
-                        parent_href=change.parent_href, row_key=change.row_key, revision=revision, body=document,
+                        parent_href=change.parent_href, row_key=change.row_key or insertion_key(revision),
+                        revision=revision, body=document,
                         xml=change.new.xml))
             connection.execute(insert(Change), records)
             if connection.dialect.name == "postgresql":
@@ -278,8 +372,26 @@ class Recorder:
         session.info[REVISION] = last
 
 
+@dataclass(frozen=True)
+class _Put:
+    """A row-less document queued by :meth:`Recorder.put`."""
+
+    collection: str
+    parent_href: Optional[str]
+    entity_id: str
+    rendered: Rendered
+
+
+def insertion_key(revision: int) -> str:
+    """The ``row_key`` of a row-less document: the revision that added it, so that the
+    documents of a collection sort in the order they were added."""
+    return f"{revision:020d}"
+
+
 @dataclass
 class _Pending:
+    """A document to write: ``row_key`` is empty for a row-less document not stored yet."""
+
     collection: str
     entity_id: str
     href: str

@@ -17,7 +17,7 @@ from engine_api.models import Event
 from engine_api.render import render
 from engine_api.services import macs
 from engine_api.services.context import Params, RequestContext
-from engine_api.services.results import DocumentResult, DocumentsResult, EntityResult, RawResult
+from engine_api.services.results import DocumentResult, DocumentsResult, EntityResult, RawResult, WireResult
 from engine_api.wire import (
     Codec,
     UnsupportedFormat,
@@ -155,7 +155,7 @@ def respond(result: Any, codec: Optional[Codec] = None) -> Response:
         if not isinstance(status, int):
             status = getattr(result, "http_status", 200)
         response = Response(body, status=status, content_type=codec.content_type)
-        if isinstance(result, EntityResult) and result.location:
+        if isinstance(result, (EntityResult, WireResult)) and result.location:
             response.headers["Location"] = result.location
     g.render_seconds = time.perf_counter() - started
     return response

@@ -46,11 +46,13 @@ class ActionResult:
 
 @dataclass
 class WireResult:
-    """A document that is already in the wire shape (the API root, a match report)."""
+    """A document that is already in the wire shape (the API root, a match report, an entity of
+    the generic store); ``location`` is the href of an entity it added."""
 
     tag: str
     data: Any
     status: int = 200
+    location: str | None = None
 
 
 @dataclass

@@ -1,0 +1,130 @@
+"""URL rules of the generic store: every path of the API model that no bespoke route serves.
+
+Built by :func:`generic_blueprint` from the application's URL map once the bespoke blueprints
+are registered, so that a bespoke route always keeps its path. Each rule allows the methods the
+model gives its service (any other is a 405 fault with ``Allow``), and each action of the model
+that no bespoke route serves gets its ``POST`` rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import request
+from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map
+
+from engine_api.generic import service
+from engine_api.generic.paths import GenericPath, generic_paths, rule
+from engine_api.model import ApiModel
+from engine_api.routes.http import call
+from engine_api.types import API_PREFIX
+
+_FAULT = {"description": "A fault", "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Fault"}}}}
+
+
+def _served_by(url_map: Map) -> Callable[[str], bool]:
+    """Whether a rule of ``url_map`` serves a concrete path below the API root (any method)."""
+    adapter = url_map.bind("localhost")
+
+    def served(path: str) -> bool:
+        try:
+            adapter.match(f"{API_PREFIX}/{path}", method="GET")
+        except NotFound:
+            return False
+        except HTTPException:  # another method, or a redirect: the path is taken
+            return True
+        return True
+
+    return served
+
+
+def _content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/xml": {"schema": schema}, "application/json": {"schema": schema}}
+
+
+def _doc(summary: str, responses: dict[str, Any], body: str | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"summary": summary, "responses": {**responses, "default": _FAULT}}
+    if body is not None:
+        doc["requestBody"] = {"content": _content({"$ref": f"#/components/schemas/{body}"})}
+    return doc
+
+
+def _endpoint(template: str, suffix: str) -> str:
+    return "_".join(segment.strip("{}") for segment in template.split("/")) + f"_{suffix}"
+
+
+def _add_rule(blp: Blueprint, template: str, view: Callable[..., Any], endpoint: str, methods: list[str],
+              docs: dict[str, dict[str, Any]]) -> None:
+    view.__name__ = endpoint
+    blp.add_url_rule(rule(template), view_func=blp.doc(**docs)(view), methods=methods)
+
+
+def _collection_rules(blp: Blueprint, path: GenericPath) -> None:
+    verbs = path.verbs()
+    methods = [method for verb, method in (("list", "GET"), ("add", "POST")) if verb in verbs]
+    if not methods:
+        return
+    ref = {"$ref": f"#/components/schemas/{path.type}"}
+    docs: dict[str, dict[str, Any]] = {}
+    if "GET" in methods:
+        docs["get"] = _doc(f"List the {path.type} entities of {path.template}",
+                           {"200": {"description": "OK", "content": _content({"type": "array", "items": ref})}})
+    if "POST" in methods:
+        docs["post"] = _doc(f"Add a {path.type} to {path.template}",
+                            {"201": {"description": "Added", "content": _content(ref)}}, path.body_type("add"))
+
+    def collection(**values: str) -> Any:
+        if request.method == "POST":
+            return call(service.add_entity, path, values, body=True)
+        return call(service.list_entities, path, values)
+
+    _add_rule(blp, path.template, collection, _endpoint(path.template, "collection"), methods, docs)
+
+
+def _member_rules(blp: Blueprint, path: GenericPath) -> None:
+    verbs = path.verbs()
+    methods = [method for verb, method in (("get", "GET"), ("update", "PUT"), ("remove", "DELETE")) if verb in verbs]
+    if not methods:
+        return
+    ok = {"200": {"description": "OK", "content": _content({"$ref": f"#/components/schemas/{path.type}"})}}
+    summaries = {"GET": ("get", "One"), "PUT": ("put", "Update a"), "DELETE": ("delete", "Remove a")}
+    docs = {summaries[m][0]: _doc(f"{summaries[m][1]} {path.type} of {path.template}",
+                                  ok if m != "DELETE" else {"200": {"description": "Removed"}},
+                                  path.body_type("update") if m == "PUT" else None)
+            for m in methods}
+
+    def member(**values: str) -> Any:
+        if request.method == "PUT":
+            return call(service.update_entity, path, values, body=True)
+        if request.method == "DELETE":
+            return call(service.remove_entity, path, values)
+        return call(service.get_entity, path, values)
+
+    _add_rule(blp, path.template, member, _endpoint(path.template, "entity"), methods, docs)
+
+
+def _action_rules(blp: Blueprint, path: GenericPath) -> None:
+    for segment in path.actions:
+        def action(_segment: str = segment, **values: str) -> Any:
+            return call(service.run_action, path, _segment, values, body=True)
+
+        doc = _doc(f"The {segment} action of {path.template}",
+                   {"200": {"description": "The action completed",
+                            "content": _content({"$ref": "#/components/schemas/ActionParameters"})},
+                    "202": {"description": "The action runs asynchronously"}}, "ActionParameters")
+        _add_rule(blp, f"{path.template}/{segment}", action, _endpoint(f"{path.template}/{segment}", "action"),
+                  ["POST"], {"post": doc})
+
+
+def generic_blueprint(url_map: Map, model: ApiModel) -> tuple[Blueprint, list[GenericPath]]:
+    """The blueprint of every path of ``model`` the rules of ``url_map`` leave unserved, and
+    those paths."""
+    blp = Blueprint("generic", __name__, url_prefix=API_PREFIX,
+                    description="Every other service of the API model, stored as documents")
+    paths = list(generic_paths(model, _served_by(url_map)))
+    for path in paths:
+        if not path.bespoke:
+            (_member_rules if path.member else _collection_rules)(blp, path)
+        _action_rules(blp, path)
+    return blp, paths
