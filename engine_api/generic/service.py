@@ -17,8 +17,8 @@ from engine_api.documents.recorder import Recorder
 from engine_api.faults import Conflict, InvalidValue, NotFound
 from engine_api.generic import documents
 from engine_api.generic.paths import GenericPath, collection_key, concrete, variables
-from engine_api.generic.values import merged, read_parameters, read_struct
-from engine_api.model import load
+from engine_api.generic.values import merged, read_attribute, read_parameters, read_struct
+from engine_api.model import Attribute, load
 from engine_api.services import crud
 from engine_api.services.context import RequestContext
 from engine_api.services.events import acting_user, record_event
@@ -119,23 +119,47 @@ def list_entities(ctx: RequestContext, path: GenericPath, values: dict[str, str]
 
 
 def add_entity(ctx: RequestContext, path: GenericPath, values: dict[str, str], body: Body) -> WireResult:
-    """A new entity of the collection at ``path``: 201 with its document and ``Location``.
+    """A new entity of the collection at ``path``: 201 with its document and ``Location``; for a
+    collection whose ``add`` takes a list (gluster bricks), each item added, the list answered.
 
-    Its id is the one the body gives (an entity added by reference keeps the referenced id),
-    else a new UUID.
+    An entity's id is the one the body gives (an entity added by reference keeps the referenced
+    id), else a new UUID.
     """
     owner = _owner_href(ctx, path, values)
-    attributes = _read_body(path, "add", body)
+    struct = load().type(path.type)
+    if _adds_a_list(path):
+        added = [_add(ctx, path, values, owner, attributes) for attributes in _read_list_body(path, body)]
+        return WireResult(struct.plural, {struct.element: added}, status=201)
+    data = _add(ctx, path, values, owner, _read_body(path, "add", body))
+    return WireResult(struct.element, data, status=201, location=data["href"])
+
+
+def _adds_a_list(path: GenericPath) -> bool:
+    method = path.methods.get("add")
+    return method is not None and method.body is not None and method.body.list
+
+
+def _read_list_body(path: GenericPath, body: Body) -> list[dict[str, Any]]:
+    struct = load().type(path.body_type("add"))
+    tag, data = body
+    if tag not in (None, struct.plural):
+        raise InvalidValue(f"Expected a '{struct.plural}' element, got '{tag}'")
+    items = read_attribute(Attribute(struct.plural, struct.name, struct.plural, struct.name, list=True,
+                                     item=struct.element), data, struct.plural)
+    return items[struct.element]
+
+
+def _add(ctx: RequestContext, path: GenericPath, values: dict[str, str], owner: Optional[str],
+         attributes: dict[str, Any]) -> dict[str, Any]:
     given = attributes.get("id")
     entity_id = given if isinstance(given, str) and _ID.fullmatch(given) else str(uuid.uuid4())
     href = f"{_href(path.template, values)}/{entity_id}"
     if documents.exists(ctx.session, href):
         raise Conflict(f"[Cannot add {path.type}. An entity with id {entity_id} exists already.]")
     data = _document(path, href, entity_id, attributes)
-    element = load().type(path.type).element
-    Recorder.of(ctx.session).put(ctx.session, path.key, href, owner, entity_id, element, data)
+    Recorder.of(ctx.session).put(ctx.session, path.key, href, owner, entity_id, load().type(path.type).element, data)
     record_event(ctx, ACCEPTED_EVENT, f"{_label(path, attributes, entity_id)} was added by {acting_user(ctx)}.")
-    return WireResult(element, data, status=201, location=href)
+    return data
 
 
 def get_entity(ctx: RequestContext, path: GenericPath, values: dict[str, str]) -> DocumentResult:
