@@ -75,17 +75,23 @@ def statements(answer: requests.Response) -> int:
 
 
 class RequestStatements:
-    """SQL statements run by request threads (the transition ticker's own queries left out)."""
+    """SQL statements run by request threads (the transition ticker's own queries left out),
+    direct entity reads' lookups on the driver's cursor included."""
 
-    def __init__(self, engine: Any) -> None:
-        self.count = 0
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self._through_sqlalchemy = 0
         self._lock = threading.Lock()
-        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(db.engine, "after_cursor_execute", self._after)
+
+    @property
+    def count(self) -> int:
+        return self._through_sqlalchemy + self.db.driver_statements.count
 
     def _after(self, *args: Any) -> None:
         if threading.current_thread().name != "engine-emu-ticker":
             with self._lock:
-                self.count += 1
+                self._through_sqlalchemy += 1
 
 
 @dataclass
@@ -324,7 +330,7 @@ def main() -> int:
     rows: list[Row] = []
     started = time.perf_counter()
     with LiveEngine(transition_delay=0) as live:
-        counter = RequestStatements(live.db.engine)
+        counter = RequestStatements(live.db)
         session = requests.Session()
         session.auth = (live.username, live.password)
         for size in sizes:

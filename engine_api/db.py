@@ -37,6 +37,19 @@ class StatementCounter:
         self._local.seconds = self.seconds + seconds
 
 
+class DriverStatements:
+    """How many statements ran on the driver's cursor directly, out of SQLAlchemy's sight (whose
+    events count all others): the direct reads' lookups."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
 def _normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -59,6 +72,7 @@ class Database:
             kwargs["pool_recycle"] = 3600
         self.engine: Engine = create_engine(self.url, **kwargs)
         self.counter = StatementCounter()
+        self.driver_statements = DriverStatements()
         self._install_listeners()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         limits.install(self.sessions)

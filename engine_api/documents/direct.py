@@ -70,6 +70,7 @@ class _DocumentLookup:
                     driver.autocommit = False
         finally:
             pooled.close()
+        self.db.driver_statements.add()
         return (row[0], int(row[1])) if row is not None else None
 
 

@@ -110,7 +110,10 @@ def test_the_plain_form_is_taken_and_not_when_documents_are_off():
 @pytest.mark.scenario("demo")
 def test_the_server_answers_entity_reads_directly(engine, http):
     vm = http.get(engine.url + "/vms", params={"search": "name=myvm"}, headers={"Accept": "application/json"}).json()["vm"][0]
+    before = engine.db.driver_statements.count
     response = http.get(vm["href"].replace("/ovirt-engine/api", engine.url))
+    # One statement, on the driver's cursor, counted as such.
+    assert engine.db.driver_statements.count == before + 1
     # The application's Server-Timing names its render step; a direct answer has none.
     assert response.status_code == 200 and "render;" not in response.headers["Server-Timing"]
     assert response.headers["Revision"] and response.headers["ETag"] == f'"{response.headers["Revision"]}"'
