@@ -4,7 +4,7 @@ The documents of a generic collection are those of its collection key under one 
 in the order they were added (their ``row_key``). ``search`` compiles to conditions on the
 stored JSON of each document: ``attribute = value`` and ``!=`` on an entity's own attributes,
 ``*`` as a wildcard, case-insensitive unless asked otherwise, joined by ``and``/``or``, with
-``sortby`` and ``page``. A search the store cannot answer (other operators, free text, unknown
+``sortby`` (by text, ignoring case, on every backend alike) and ``page``. A search the store cannot answer (other operators, free text, unknown
 attributes, bad syntax) lists nothing, as the engine answers a search it cannot run.
 """
 from __future__ import annotations
@@ -78,8 +78,8 @@ def _searched(stmt: Select[Any], dialect: str, type_name: str, search: Optional[
             raise Unanswerable(search) from None
     if query.condition is not None:
         stmt = stmt.where(_clause(query.condition, dialect, type_name, case_sensitive))
-    order = [(_member(dialect, _element(type_name, key.field)).desc() if key.descending
-              else _member(dialect, _element(type_name, key.field))) for key in query.sort]
+    keys = [(func.lower(_member(dialect, _element(type_name, key.field))), key.descending) for key in query.sort]
+    order = [key.desc() if descending else key for key, descending in keys]
     stmt = stmt.order_by(*order, Document.row_key)
     if max_ is not None and max_ >= 0:
         stmt = stmt.limit(max_)
