@@ -1,4 +1,4 @@
-"""The ``engine-emu`` command: serve the engine, seed it, write the OpenAPI document."""
+"""The ``engine-emu`` command: serve the engine, seed it, write the OpenAPI document, tell its coverage."""
 from __future__ import annotations
 
 import argparse
@@ -106,6 +106,30 @@ def cmd_openapi(args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
         print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from engine_api import coverage
+    from engine_api.app import create_app
+
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app(Config(database=f"sqlite:///{scratch}/coverage.sqlite"))
+        found = coverage.operations(app.url_map)
+        app.extensions["engine_emu"].db.dispose()
+    if args.level:
+        found = [op for op in found if op.level == args.level]
+    if args.format == "json":
+        json.dump([{"path": op.template, "service": op.service, "operation": op.name,
+                    "action": op.action is not None, "level": op.level} for op in found], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "summary":
+        sys.stdout.write(coverage.render_summary(found))
+    else:
+        sys.stdout.write(coverage.render_table(found))
     return 0
 
 
@@ -217,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--database", help="SQLAlchemy URL; default: the SQLite file in the state directory")
         sub.add_argument("--state-dir")
     domain.set_defaults(func=cmd_domainxml, database=None)
+
+    cover = commands.add_parser("coverage", help="print, per path and operation of the API model, whether it "
+                                                 "has behaviour, is stored, or is only accepted")
+    cover.add_argument("--format", choices=("table", "summary", "json"), default="table")
+    cover.add_argument("--level", choices=("behaviour", "stored", "accepted", "missing"),
+                       help="only the operations of this level")
+    cover.set_defaults(func=cmd_coverage)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", help="file to write (default openapi/openapi.json; - for stdout)")
