@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map
@@ -54,54 +53,51 @@ def _endpoint(template: str, suffix: str) -> str:
     return "_".join(segment.strip("{}") for segment in template.split("/")) + f"_{suffix}"
 
 
-def _add_rule(blp: Blueprint, template: str, view: Callable[..., Any], endpoint: str, methods: list[str],
-              docs: dict[str, dict[str, Any]]) -> None:
-    view.__name__ = endpoint
-    blp.add_url_rule(rule(template), view_func=blp.doc(**docs)(view), methods=methods)
+def _add_rule(blp: Blueprint, template: str, method: str, view: Callable[..., Any], doc: dict[str, Any]) -> None:
+    """One method of one path: a rule of its own, so that the OpenAPI document tells each apart."""
+    view.__name__ = _endpoint(template, method.lower())
+    blp.add_url_rule(rule(template), view_func=blp.doc(**doc)(view), methods=[method])
 
 
 def _collection_rules(blp: Blueprint, path: GenericPath) -> None:
     verbs = path.verbs()
-    methods = [method for verb, method in (("list", "GET"), ("add", "POST")) if verb in verbs]
-    if not methods:
-        return
     ref = {"$ref": f"#/components/schemas/{path.type}"}
-    docs: dict[str, dict[str, Any]] = {}
-    if "GET" in methods:
-        docs["get"] = _doc(f"List the {path.type} entities of {path.template}",
-                           {"200": {"description": "OK", "content": _content({"type": "array", "items": ref})}})
-    if "POST" in methods:
-        docs["post"] = _doc(f"Add a {path.type} to {path.template}",
-                            {"201": {"description": "Added", "content": _content(ref)}}, path.body_type("add"))
+    if "list" in verbs:
+        def list_entities(**values: str) -> Any:
+            return call(service.list_entities, path, values)
 
-    def collection(**values: str) -> Any:
-        if request.method == "POST":
+        _add_rule(blp, path.template, "GET", list_entities, _doc(
+            f"List the {path.type} entities of {path.template}",
+            {"200": {"description": "OK", "content": _content({"type": "array", "items": ref})}}))
+    if "add" in verbs:
+        def add_entity(**values: str) -> Any:
             return call(service.add_entity, path, values, body=True)
-        return call(service.list_entities, path, values)
 
-    _add_rule(blp, path.template, collection, _endpoint(path.template, "collection"), methods, docs)
+        _add_rule(blp, path.template, "POST", add_entity, _doc(
+            f"Add a {path.type} to {path.template}",
+            {"201": {"description": "Added", "content": _content(ref)}}, path.body_type("add")))
 
 
 def _member_rules(blp: Blueprint, path: GenericPath) -> None:
     verbs = path.verbs()
-    methods = [method for verb, method in (("get", "GET"), ("update", "PUT"), ("remove", "DELETE")) if verb in verbs]
-    if not methods:
-        return
     ok = {"200": {"description": "OK", "content": _content({"$ref": f"#/components/schemas/{path.type}"})}}
-    summaries = {"GET": ("get", "One"), "PUT": ("put", "Update a"), "DELETE": ("delete", "Remove a")}
-    docs = {summaries[m][0]: _doc(f"{summaries[m][1]} {path.type} of {path.template}",
-                                  ok if m != "DELETE" else {"200": {"description": "Removed"}},
-                                  path.body_type("update") if m == "PUT" else None)
-            for m in methods}
+    if "get" in verbs:
+        def get_entity(**values: str) -> Any:
+            return call(service.get_entity, path, values)
 
-    def member(**values: str) -> Any:
-        if request.method == "PUT":
+        _add_rule(blp, path.template, "GET", get_entity, _doc(f"One {path.type} of {path.template}", ok))
+    if "update" in verbs:
+        def update_entity(**values: str) -> Any:
             return call(service.update_entity, path, values, body=True)
-        if request.method == "DELETE":
-            return call(service.remove_entity, path, values)
-        return call(service.get_entity, path, values)
 
-    _add_rule(blp, path.template, member, _endpoint(path.template, "entity"), methods, docs)
+        _add_rule(blp, path.template, "PUT", update_entity,
+                  _doc(f"Update a {path.type} of {path.template}", ok, path.body_type("update")))
+    if "remove" in verbs:
+        def remove_entity(**values: str) -> Any:
+            return call(service.remove_entity, path, values)
+
+        _add_rule(blp, path.template, "DELETE", remove_entity,
+                  _doc(f"Remove a {path.type} of {path.template}", {"200": {"description": "Removed"}}))
 
 
 def _action_rules(blp: Blueprint, path: GenericPath) -> None:
@@ -109,12 +105,11 @@ def _action_rules(blp: Blueprint, path: GenericPath) -> None:
         def action(_segment: str = segment, **values: str) -> Any:
             return call(service.run_action, path, _segment, values, body=True)
 
-        doc = _doc(f"The {segment} action of {path.template}",
-                   {"200": {"description": "The action completed",
-                            "content": _content({"$ref": "#/components/schemas/ActionParameters"})},
-                    "202": {"description": "The action runs asynchronously"}}, "ActionParameters")
-        _add_rule(blp, f"{path.template}/{segment}", action, _endpoint(f"{path.template}/{segment}", "action"),
-                  ["POST"], {"post": doc})
+        _add_rule(blp, f"{path.template}/{segment}", "POST", action, _doc(
+            f"The {segment} action of {path.template}",
+            {"200": {"description": "The action completed",
+                     "content": _content({"$ref": "#/components/schemas/ActionParameters"})},
+             "202": {"description": "The action runs asynchronously"}}, "ActionParameters"))
 
 
 def generic_blueprint(url_map: Map, model: ApiModel) -> tuple[Blueprint, list[GenericPath]]:

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from engine_api.model import load
+from tests.helpers import row_counts, wait_for
 
 DEPTH = 5
 """Path segments walked below the root: ``vms/{vm}/snapshots/{snapshot}`` is four."""
@@ -18,6 +19,7 @@ DEPTH = 5
 @dataclass
 class Walk:
     generic: Any
+    adding: bool = True
     walked: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -51,7 +53,8 @@ def _visit(walk: Walk, service: Any, path: str, level: int) -> None:
         if hasattr(service, "list"):
             items = service.list()
             walk.walked.append(path)
-            minimal = _minimal(path) if not items and hasattr(service, "add") and walk.generic(path) else None
+            minimal = _minimal(path) if (walk.adding and not items and hasattr(service, "add")
+                                              and walk.generic(path)) else None
             if minimal is not None:
                 items = [service.add(minimal)]
                 walk.added.append(path)
@@ -85,16 +88,41 @@ def _generic(engine: Any) -> Any:
     return generic
 
 
-@pytest.mark.scenario("demo")
-def test_every_locator_answers_what_the_sdk_reads(engine, connection):
-    walk = Walk(_generic(engine))
+def _quiet(engine: Any) -> bool:
+    """No state change is due: nothing in the background writes while the walk runs."""
+    from sqlalchemy import select
+
+    from engine_api.models import Transition
+
+    with engine.db.transaction() as session:
+        return session.scalars(select(Transition.id).limit(1)).first() is None
+
+
+def _walk(walk: Walk, connection: Any) -> Walk:
     system = connection.system_service()
     system.get()
     by_path, _ = _locators(system)
     for name in by_path:
         child = getattr(system, name)()
         _visit(walk, child, child._path.strip("/"), 1)
+    return walk
+
+
+@pytest.mark.scenario("demo")
+def test_every_locator_answers_what_the_sdk_reads(engine, connection):
+    walk = _walk(Walk(_generic(engine)), connection)
     print(f"\nwalked {len(walk.walked)} paths ({len(set(walk.walked))} distinct) {DEPTH} levels deep, "
           f"added a first entity to {len(walk.added)} empty collections")
     assert not walk.failures, "\n".join(walk.failures)
     assert len(walk.walked) > 200
+
+
+@pytest.mark.scenario("demo")
+def test_walking_again_reads_the_same_and_writes_nothing(engine, connection):
+    first = _walk(Walk(_generic(engine)), connection)
+    wait_for(lambda: _quiet(engine))
+    before = row_counts(engine.db)
+    again = _walk(Walk(_generic(engine), adding=False), connection)
+    assert not again.failures, "\n".join(again.failures)
+    assert row_counts(engine.db) == before
+    assert len(again.walked) == len(first.walked)
