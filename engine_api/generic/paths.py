@@ -137,11 +137,11 @@ def _owner(template: str, member: bool) -> Optional[str]:
     return "/".join(segments) or None
 
 
-def generic_paths(model: ApiModel, bespoke: Callable[[str], bool]) -> Iterator[GenericPath]:
+def generic_paths(model: ApiModel, bespoke: Callable[[str, Optional[str]], bool]) -> Iterator[GenericPath]:
     """Every path template of ``model`` the generic store serves something of.
 
-    ``bespoke`` tells whether a bespoke route serves a concrete path below the API root (such as
-    ``vms/x/snapshots``). A template no bespoke route serves is served whole (its entity type
+    ``bespoke(path, method)`` tells whether a bespoke route serves a concrete path below the API
+    root (such as ``vms/x/snapshots``) for ``method``, or for any method when it is None. A template no bespoke route serves is served whole (its entity type
     known); one a bespoke route serves only for the actions it leaves (``vms/{vm}/clone``).
     """
     types: dict[str, str] = {}
@@ -155,14 +155,14 @@ def generic_paths(model: ApiModel, bespoke: Callable[[str], bool]) -> Iterator[G
             if type_name is not None:
                 types[template] = type_name
         sample = _sample(template)
-        served = bespoke(sample)
+        served = bespoke(sample, None)
         actions = {segment: found for segment, found in _actions(model, service).items()
-                   if not bespoke(f"{sample}/{segment}")}
+                   if not bespoke(f"{sample}/{segment}", "POST")}
         if served and not actions or not served and type_name is None:
             continue
         owner = _owner(template, member)
         yield GenericPath(template, service, member, type_name or "", dict(model.methods(service.name)), actions,
-                          owner, owner is not None and bespoke(_sample(owner)), served)
+                          owner, owner is not None and bespoke(_sample(owner), None), served)
 
 
 def _sample(template: str) -> str:

@@ -7,10 +7,10 @@ that no bespoke route serves gets its ``POST`` rule.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from flask_smorest import Blueprint
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from engine_api.generic import service
@@ -22,16 +22,19 @@ from engine_api.types import API_PREFIX
 _FAULT = {"description": "A fault", "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Fault"}}}}
 
 
-def _served_by(url_map: Map) -> Callable[[str], bool]:
-    """Whether a rule of ``url_map`` serves a concrete path below the API root (any method)."""
+def _served_by(url_map: Map) -> Callable[[str, Optional[str]], bool]:
+    """Whether a rule of ``url_map`` serves a concrete path below the API root: with ``method``,
+    for that method; without, for any."""
     adapter = url_map.bind("localhost")
 
-    def served(path: str) -> bool:
+    def served(path: str, method: Optional[str] = None) -> bool:
         try:
-            adapter.match(f"{API_PREFIX}/{path}", method="GET")
+            adapter.match(f"{API_PREFIX}/{path}", method=method or "GET")
         except NotFound:
             return False
-        except HTTPException:  # another method, or a redirect: the path is taken
+        except MethodNotAllowed:
+            return method is None
+        except HTTPException:  # a redirect: the path is taken
             return True
         return True
 

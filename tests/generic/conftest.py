@@ -17,11 +17,11 @@ def served_paths(app: Any) -> list[GenericPath]:
     """The paths the generic store serves in ``app``, as it laid them out."""
     adapter = app.url_map.bind("localhost")
 
-    def bespoke(path: str) -> bool:
+    def bespoke(path: str, method: Optional[str] = None) -> bool:
         try:
-            endpoint, _ = adapter.match(f"/ovirt-engine/api/{path}", method="GET")
+            endpoint, _ = adapter.match(f"/ovirt-engine/api/{path}", method=method or "GET")
         except HTTPException as error:
-            return error.code != 404
+            return error.code != 404 and (method is None or error.code != 405)
         return not endpoint.startswith("generic.")
 
     return list(generic_paths(load(), bespoke))
