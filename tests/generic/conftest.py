@@ -18,11 +18,14 @@ def served_paths(app: Any) -> list[GenericPath]:
     adapter = app.url_map.bind("localhost")
 
     def bespoke(path: str, method: Optional[str] = None) -> bool:
-        try:
-            endpoint, _ = adapter.match(f"/ovirt-engine/api/{path}", method=method or "GET")
-        except HTTPException as error:
-            return error.code != 404 and (method is None or error.code != 405)
-        return not endpoint.startswith("generic.")
+        for candidate in [method] if method else ["GET", "POST", "PUT", "DELETE"]:
+            try:
+                endpoint, _ = adapter.match(f"/ovirt-engine/api/{path}", method=candidate)
+            except HTTPException:
+                continue
+            if not endpoint.startswith("generic."):
+                return True
+        return False
 
     return list(generic_paths(load(), bespoke))
 
