@@ -44,10 +44,42 @@ def end_job(ctx: RequestContext, job: m.Job, params: dict[str, Any]) -> None:
     jobs.end_job(ctx, job.id, "finished" if params.get("succeeded", True) else "failed")
 
 
+def add_job(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Job:
+    """An external job (``POST /jobs``): a task another system runs, shown and ended through the
+    API; it is started, owned by the user who added it, and ends with the ``end`` action."""
+    require(data, "Job", "description")
+    job = m.Job(description=data["description"], auto_cleared=data.get("auto_cleared", True), external=True,
+                status="started", start_time=ctx.now, last_updated=ctx.now, owner_id=ctx.user_id,
+                correlation_id=ctx.params.correlation_id)
+    ctx.session.add(job)
+    return job
+
+
+def add_user(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.User:
+    """A user of a directory added to the engine (``POST /users``), by its ``user_name``
+    (``name@domain``; the domain defaults to ``internal-authz``)."""
+    require(data, "User", "user_name")
+    user_name = data["user_name"]
+    principal, _, domain = user_name.partition("@")
+    domain = data.get("domain") or domain or "internal-authz"
+    if ctx.session.scalars(select(m.User.id).where(m.User.user_name == user_name).limit(1)).first() is not None:
+        raise cannot("add User", "The user is already in the system")
+    user = m.User(user_name=user_name, principal=data.get("principal") or principal,
+                  name=data.get("name") or principal, domain=domain)
+    ctx.session.add(user)
+    return user
+
+
+def remove_user(ctx: RequestContext, user: m.User, parent_id: Optional[str]) -> None:
+    if user.id == ctx.user_id or user.user_name == ctx.settings.admin_user:
+        raise cannot("remove User", "The engine's administrator, and the user who asks, cannot be removed")
+    ctx.session.delete(user)
+
+
 EVENTS = REGISTRY.add(CollectionDef(
     "events", t.Event, m.Event, "Event", order_by=("-id",), list_query=events_query, add=add_event))
 JOBS = REGISTRY.add(CollectionDef(
-    "jobs", t.Job, m.Job, "Job", order_by=("-start_time", "id"), read_only=True, removable=False,
+    "jobs", t.Job, m.Job, "Job", order_by=("-start_time", "id"), add=add_job, removable=False,
     actions={"clear": clear_job, "end": end_job}))
 USERS = REGISTRY.add(CollectionDef(
-    "users", t.User, m.User, "User", order_by=("user_name",), read_only=True, removable=False))
+    "users", t.User, m.User, "User", order_by=("user_name",), add=add_user, remove=remove_user))

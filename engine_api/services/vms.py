@@ -444,6 +444,26 @@ def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = No
     ctx.session.delete(nic)
 
 
+def add_template_nic(ctx: RequestContext, data: dict[str, Any], template_id: Optional[str]) -> m.Nic:
+    """A vNIC of a template: VMs made from the template get one like it, with a MAC of their own,
+    so a template's NIC has none."""
+    require(data, "Nic", "name")
+    unique_name(ctx, m.Nic, data["name"], "NIC", template_id=template_id)
+    data.pop("mac", None)
+    nic = m.Nic(template_id=template_id, **data)
+    ctx.session.add(nic)
+    return nic
+
+
+def update_template_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Nic:
+    if data.get("name") and data["name"] != nic.name:
+        unique_name(ctx, m.Nic, data["name"], "NIC", exclude_id=nic.id, template_id=nic.template_id)
+    data.pop("mac", None)
+    for key, value in data.items():
+        setattr(nic, key, value)
+    return nic
+
+
 # -- the collections ------------------------------------------------------------------------
 
 VMS = REGISTRY.add(CollectionDef(
@@ -463,7 +483,8 @@ REGISTRY.add(CollectionDef(
     "nics", t.Nic, m.Nic, "Nic", parent=VMS, parent_key="vm_id", add=add_vm_nic, update=update_vm_nic,
     remove=remove_vm_nic))
 REGISTRY.add(CollectionDef(
-    "nics", t.Nic, m.Nic, "Nic", parent=TEMPLATES, parent_key="template_id", read_only=True, removable=False))
+    "nics", t.Nic, m.Nic, "Nic", parent=TEMPLATES, parent_key="template_id", add=add_template_nic,
+    update=update_template_nic))
 REGISTRY.add(CollectionDef(
     "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
     read_only=True, removable=False))

@@ -23,9 +23,9 @@ from engine_api.types.fields import (
 class User(TypeSchema):
     type_name, plural, collection = "user", "users", "users"
 
-    name = String(dump_only=True)
-    user_name = String(dump_only=True)
-    principal = String(dump_only=True)
+    name = String()
+    user_name = String()
+    principal = String()
     domain_entry_id = String(attribute="id", dump_only=True)
     namespace = String(dump_only=True, attribute="domain")
 
