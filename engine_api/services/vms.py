@@ -286,6 +286,13 @@ def storage_domain_disks(ctx: RequestContext, domain_id: Optional[str]) -> Any:
     return select(m.Disk).where(m.Disk.storage_domain_id == domain_id)
 
 
+def add_storage_domain_disk(ctx: RequestContext, data: dict[str, Any], domain_id: Optional[str]) -> m.Disk:
+    """A floating disk added through its storage domain (``POST /storagedomains/{id}/disks``):
+    the same as ``POST /disks`` naming that domain."""
+    data["storage_domain_ids"] = [domain_id]
+    return _new_disk(ctx, data)
+
+
 # -- disk attachments -----------------------------------------------------------------------
 
 def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) -> m.DiskAttachment:
@@ -487,5 +494,5 @@ REGISTRY.add(CollectionDef(
     update=update_template_nic))
 REGISTRY.add(CollectionDef(
     "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
-    read_only=True, removable=False))
+    add=add_storage_domain_disk, remove=remove_disk))
 
