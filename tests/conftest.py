@@ -13,6 +13,8 @@ BACKENDS = [b.strip() for b in os.environ.get("ENGINE_EMU_TEST_BACKENDS", "sqlit
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(name): the scenario the engine is reset to before the test")
+    config.addinivalue_line("markers", "sdk_examples: the SDK's own examples against the demo scenario "
+                            "(slow; deselect locally with -m \"not sdk_examples\")")
 
 
 @pytest.fixture(scope="session")
