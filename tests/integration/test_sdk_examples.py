@@ -227,8 +227,6 @@ EXAMPLES: dict[str, Example] = {
 # Each reason starts with its kind: a route the engine does not serve, an attribute or link it does
 # not render, a behaviour it lacks, or something the demo scenario does not have.
 KNOWN_FAILURES: dict[str, str] = {
-    # routes
-    "delete_disks.py": "route: DELETE /storagedomains/{id}/disks/{id} answers 405 (the model allows remove)",
     # attributes and links
     "add_fence_agent.py": "attribute: a host's power_management is not rendered (None), so .enabled fails",
     "update_fencing_options.py": "attribute: a host's power_management is not rendered (None); add_fence_agent.py, "
