@@ -145,8 +145,32 @@ def host_step(ctx: RequestContext, host_id: str, step: str, payload: dict[str, A
         events.record_event(ctx, 15, f"Host {host.name} was switched to Maintenance Mode.", host_id=host.id,
                             cluster_id=host.cluster_id, correlation_id=correlation_id)
         jobs.end_job(ctx, job_id)
+    elif step == "upgrade_checked":
+        events.record_event(ctx, 885, f"Check for available updates on host {host.name} was completed "
+                            f"successfully with message 'no updates found.'.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
     else:
         jobs.end_job(ctx, job_id, "aborted")
+
+
+#: Host states in which the engine checks a host for package updates.
+_UPGRADE_CHECK_STATES = ("up", "maintenance", "non_operational")
+
+
+def check_host_upgrade(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> None:
+    """The engine's check for package updates of a host (``upgradecheck``), asynchronous: it
+    starts (event 884) and, a transition later, finds that no update is available (event 885);
+    a host in another state is skipped (event 887)."""
+    if host.status not in _UPGRADE_CHECK_STATES:
+        events.record_event(ctx, 887, f"Failed to check for available updates on host {host.name}: the host "
+                            f"status is {host.status}.", severity="warning", host_id=host.id,
+                            cluster_id=host.cluster_id)
+        return
+    events.record_event(ctx, 884, f"Started to check for available updates on host {host.name}.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    job = jobs.start_job(ctx, f"Checking for available updates on host {host.name}")
+    transitions.schedule(ctx, "host", host.id, "upgrade_checked", job_id=job.id)
 
 
 #: Host states from which ``deactivate`` and ``activate`` are refused.
@@ -379,7 +403,7 @@ CLUSTERS = REGISTRY.add(CollectionDef(
     "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster))
 HOSTS = REGISTRY.add(CollectionDef(
     "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host,
-    actions={"activate": activate_host, "deactivate": deactivate_host}))
+    actions={"activate": activate_host, "deactivate": deactivate_host, "upgradecheck": check_host_upgrade}))
 STORAGE_DOMAINS = REGISTRY.add(CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
     add=add_storage_domain, remove=remove_storage_domain))

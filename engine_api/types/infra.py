@@ -77,7 +77,7 @@ class Spm(StructSchema):
 class Host(Named):
     type_name, plural, collection = "host", "hosts", "hosts"
     links = (("nics", "nics", "host_nic"),)
-    actions = ("activate", "deactivate")
+    actions = ("activate", "deactivate", "upgradecheck")
 
     address = String()
     port = Integer()

@@ -252,8 +252,6 @@ KNOWN_FAILURES: dict[str, str] = {
                              "running VM with VNC display, so there is no console to ask a ticket of",
     "data_center_maintenance.py": "behaviour: VMs the demo seeds as migrating never finish migrating, so shutting "
                                   "them down is refused with 409 'VM is being migrated'",
-    "upgrade_host.py": "behaviour: POST /hosts/{id}/upgradecheck is accepted only: no event 885 (check done) or "
-                       "839/887 (failed) follows, and the example polls for them for 180 s (timeout)",
     "reprovision_stateless_vm_in_pool.py": "behaviour: no template versions: adding a template with "
                                            "version.base_template and its base's name is refused with 409 "
                                            "'The specified name is already in use'",
