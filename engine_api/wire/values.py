@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 UTC = dt.timezone.utc
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = dt.timedelta(milliseconds=1)
 
 
 def format_xml_scalar(value: object) -> str:
@@ -35,9 +37,16 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def epoch_millis(value: dt.datetime) -> int:
+    """Whole milliseconds since the epoch (earlier ones rounded down), in integer arithmetic: a
+    float timestamp times 1000 is a millisecond short for some dates."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return int(value.timestamp() * 1000)
+    return (value - EPOCH) // _MILLISECOND
+
+
+def from_epoch_millis(value: int | float) -> dt.datetime:
+    """The UTC date ``value`` milliseconds after the epoch, exact to the microsecond."""
+    return EPOCH + dt.timedelta(milliseconds=value)
 
 
 def parse_datetime(value: object) -> dt.datetime:
@@ -45,11 +54,11 @@ def parse_datetime(value: object) -> dt.datetime:
     if isinstance(value, bool):
         raise ValueError("not a date")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value / 1000, UTC)
+        return from_epoch_millis(value)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
-            return dt.datetime.fromtimestamp(int(text) / 1000, UTC)
+            return from_epoch_millis(int(text))
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         parsed = dt.datetime.fromisoformat(text)
