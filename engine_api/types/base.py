@@ -1,6 +1,7 @@
 """Base classes of the oVirt type model: one schema per oVirt type."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, post_load
@@ -51,10 +52,14 @@ class TypeSchema(StructSchema):
         href = cls.href(obj)
         data: dict[str, Any] = {"href": href}
         data.update(compile_dumper(cls)(obj))
-        if cls.actions:
-            data["actions"] = {"link": [{"href": f"{href}/{a}", "rel": a} for a in cls.actions]}
-        if cls.links:
-            data["link"] = [{"href": f"{href}/{rel}", "rel": rel} for rel, _, _ in cls.links]
+        model_links, model_actions = served_links(cls.type_name, _shape(href))
+        actions = list(cls.actions) + [a for a in model_actions if a not in cls.actions]
+        if actions:
+            data["actions"] = {"link": [{"href": f"{href}/{a}", "rel": a} for a in actions]}
+        own = [rel for rel, _, _ in cls.links]
+        links = own + [rel for rel in model_links if rel not in own]
+        if links:
+            data["link"] = [{"href": f"{href}/{rel}", "rel": rel} for rel in links]
         return data
 
     @classmethod
@@ -65,3 +70,28 @@ class TypeSchema(StructSchema):
             if rel == wanted:
                 return attribute
         return None
+
+
+def _shape(href: str) -> tuple[str, ...]:
+    """The collection segments of an entity's href: ``("vms", "nics")`` for ``…/vms/1/nics/2``."""
+    segments = href[len(API_PREFIX) + 1:].split("/")
+    return tuple(segments[0::2])
+
+
+@lru_cache(maxsize=None)
+def served_links(element: str, shape: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sub-collection links and the actions the API model gives an entity of ``element``
+    whose href has the collection segments ``shape``: the links of its type that its service
+    locates (``permissions``, ``statistics``…), and its service's actions, each as its URL segment."""
+    from engine_api.model import load
+
+    model = load()
+    try:
+        service = model.resolve("/".join(f"{name}/x" for name in shape))
+        struct = model.type_of_element(element)
+    except KeyError:
+        return (), ()
+    paths = {locator.path for locator in model.locators(service.name).values() if locator.path}
+    links = tuple(dict.fromkeys(a.link for a in model.links(struct.name) if a.link in paths))
+    actions = tuple(sorted({action.path for action in model.actions(service.name).values()}))
+    return links, actions

@@ -232,10 +232,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "update_fencing_options.py": "attribute: a host's power_management is not rendered (None); add_fence_agent.py, "
                                  "run first to add the ipmilan agent, fails on it",
     "enable_serial_console.py": "attribute: a VM's console is not rendered, even with all_content=true",
-    "follow_vm_links.py": "attribute: a VM carries no permissions link (only diskattachments and nics), so "
-                          "follow_link(vm.permissions) has no href",
-    "list_host_statistics.py": "attribute: a host carries no statistics link (only nics), so "
-                               "follow_link(host.statistics) has no href",
     "download_vm_ovf.py": "attribute: a VM read with all_content=true has no initialization.configuration (its OVF)",
     "vm_backup.py": "attribute: a VM read with all_content=true has no initialization.configuration (its OVF)",
     # behaviour
