@@ -137,9 +137,11 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
                          listings=RenderedListings(config.listing_cache_bytes))
     app.extensions["engine_emu"] = engine
 
-    api = Api(app)
     from engine_api.model import load as load_model
-    from engine_api.openapi import register_components, register_model_components
+    from engine_api.openapi import ModelOperations, register_components, register_model_components
+
+    operations = ModelOperations(load_model())
+    api = Api(app, spec_kwargs={"extra_plugins": [operations]})
     from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
     from engine_api.routes.families import family_blueprints
@@ -150,7 +152,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)
-    register_model_components(api.spec, load_model(), {path.type for path in generic_paths if path.type})
+    register_model_components(api.spec, load_model(),
+                              {path.type for path in generic_paths if path.type} | operations.referenced)
 
     @app.before_request
     def _before() -> Optional[Response]:

@@ -137,6 +137,22 @@ def _owner(template: str, member: bool) -> Optional[str]:
     return "/".join(segments) or None
 
 
+def entity_types(model: ApiModel) -> dict[str, str]:
+    """The model type of the entities at every path template of ``model`` that has one: those a
+    collection lists or adds, and the one a member is (``vms/{vm}/nics`` and ``vms/{vm}/nics/{nic}``:
+    ``Nic``)."""
+    types: dict[str, str] = {}
+    for template, service in model.walk_paths():
+        if template.endswith("}"):
+            type_name = types.get(template.rsplit("/", 1)[0]) or _entity_type(model, service, None)
+        else:
+            type_name = (_entity_type(model, service, model.member_service(service.name))
+                         or _linked_type(model, template, service, types))
+        if type_name is not None:
+            types[template] = type_name
+    return types
+
+
 def generic_paths(model: ApiModel, bespoke: Callable[[str, Optional[str]], bool]) -> Iterator[GenericPath]:
     """Every path template of ``model`` the generic store serves something of.
 
@@ -144,16 +160,10 @@ def generic_paths(model: ApiModel, bespoke: Callable[[str, Optional[str]], bool]
     root (such as ``vms/x/snapshots``) for ``method``, or for any method when it is None. A template no bespoke route serves is served whole (its entity type
     known); one a bespoke route serves only for the actions it leaves (``vms/{vm}/clone``).
     """
-    types: dict[str, str] = {}
+    types = entity_types(model)
     for template, service in model.walk_paths():
         member = template.endswith("}")
-        if member:
-            type_name = types.get(template.rsplit("/", 1)[0]) or _entity_type(model, service, None)
-        else:
-            type_name = (_entity_type(model, service, model.member_service(service.name))
-                         or _linked_type(model, template, service, types))
-            if type_name is not None:
-                types[template] = type_name
+        type_name = types.get(template)
         sample = _sample(template)
         served = bespoke(sample, None)
         actions = {segment: found for segment, found in _actions(model, service).items()

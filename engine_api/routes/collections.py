@@ -11,22 +11,10 @@ from engine_api.services import crud
 from engine_api.services.registry import CollectionDef
 
 
-def _doc(coll: CollectionDef, summary: str, *, body: bool = False, collection: bool = False) -> dict[str, Any]:
-    name = coll.schema.__name__
-    ref = {"$ref": f"#/components/schemas/{name}"}
-    schema = {"type": "array", "items": ref} if collection else ref
-    doc: dict[str, Any] = {
-        "summary": summary,
-        "responses": {
-            "200": {"description": "OK", "content": {"application/xml": {"schema": schema},
-                                                      "application/json": {"schema": schema}}},
-            "default": {"description": "A fault", "content": {"application/xml": {
-                "schema": {"$ref": "#/components/schemas/Fault"}}}},
-        },
-    }
-    if body:
-        doc["requestBody"] = {"content": {"application/xml": {"schema": ref}, "application/json": {"schema": ref}}}
-    return doc
+def _doc(summary: str) -> dict[str, Any]:
+    """The documentation a route gives an operation: its summary; the OpenAPI document takes the
+    rest from the API model (:class:`~engine_api.openapi.ModelOperations`)."""
+    return {"summary": summary}
 
 
 def _view(blp: Blueprint, fn: Callable[..., Any], endpoint: str, doc: dict[str, Any]) -> Callable[..., Any]:
@@ -59,20 +47,16 @@ def register_collection(blp: Blueprint, coll: CollectionDef) -> None:
     entity_methods = ["GET"] + ([] if coll.read_only else ["PUT"]) + (["DELETE"] if coll.removable else [])
 
     blp.add_url_rule(base, view_func=_view(blp, list_or_add, f"{name}_collection",
-                                           _doc(coll, f"List or add {coll.label} entities", body=True,
-                                                collection=True)),
+                                           _doc(f"List or add {coll.label} entities")),
                      methods=collection_methods)
     blp.add_url_rule(f"{base}/<entity_id>", view_func=_view(blp, entity, f"{name}_entity",
-                                                            _doc(coll, f"One {coll.label}", body=True)),
+                                                            _doc(f"One {coll.label}")),
                      methods=entity_methods)
     for action in sorted(set(coll.actions) | set(coll.schema.actions)):
         def run(entity_id: str, parent_id: str | None = None, _action: str = action) -> Any:
             return call(lambda ctx, decoded: crud.run_action(ctx, coll, entity_id, _action, decoded, parent_id),
                         body=True)
 
-        doc = {"summary": f"The {action} action of a {coll.label}",
-               "responses": {"200": {"description": "The action completed",
-                                     "content": {"application/xml": {"schema": {
-                                         "$ref": "#/components/schemas/ActionParameters"}}}}}}
-        blp.add_url_rule(f"{base}/<entity_id>/{action}", view_func=_view(blp, run, f"{name}_{action}", doc),
+        blp.add_url_rule(f"{base}/<entity_id>/{action}",
+                         view_func=_view(blp, run, f"{name}_{action}", _doc(f"The {action} action of a {coll.label}")),
                          methods=["POST"])

@@ -19,9 +19,6 @@ from engine_api.model import ApiModel
 from engine_api.routes.http import call
 from engine_api.types import API_PREFIX
 
-_FAULT = {"description": "A fault", "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Fault"}}}}
-
-
 def _served_by(url_map: Map) -> Callable[[str, Optional[str]], bool]:
     """Whether a rule of ``url_map`` serves a concrete path below the API root: with ``method``,
     for that method; without, for any."""
@@ -41,15 +38,10 @@ def _served_by(url_map: Map) -> Callable[[str, Optional[str]], bool]:
     return served
 
 
-def _content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/xml": {"schema": schema}, "application/json": {"schema": schema}}
-
-
-def _doc(summary: str, responses: dict[str, Any], body: str | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"summary": summary, "responses": {**responses, "default": _FAULT}}
-    if body is not None:
-        doc["requestBody"] = {"content": _content({"$ref": f"#/components/schemas/{body}"})}
-    return doc
+def _doc(summary: str) -> dict[str, Any]:
+    """The documentation a rule gives its operation: its summary; the OpenAPI document takes the
+    rest from the API model (:class:`~engine_api.openapi.ModelOperations`)."""
+    return {"summary": summary}
 
 
 def _endpoint(template: str, suffix: str) -> str:
@@ -64,43 +56,35 @@ def _add_rule(blp: Blueprint, template: str, method: str, view: Callable[..., An
 
 def _collection_rules(blp: Blueprint, path: GenericPath) -> None:
     verbs = path.verbs()
-    ref = {"$ref": f"#/components/schemas/{path.type}"}
     if "list" in verbs:
         def list_entities(**values: str) -> Any:
             return call(service.list_entities, path, values)
 
-        _add_rule(blp, path.template, "GET", list_entities, _doc(
-            f"List the {path.type} entities of {path.template}",
-            {"200": {"description": "OK", "content": _content({"type": "array", "items": ref})}}))
+        _add_rule(blp, path.template, "GET", list_entities, _doc(f"List the {path.type} entities of {path.template}"))
     if "add" in verbs:
         def add_entity(**values: str) -> Any:
             return call(service.add_entity, path, values, body=True)
 
-        _add_rule(blp, path.template, "POST", add_entity, _doc(
-            f"Add a {path.type} to {path.template}",
-            {"201": {"description": "Added", "content": _content(ref)}}, path.body_type("add")))
+        _add_rule(blp, path.template, "POST", add_entity, _doc(f"Add a {path.type} to {path.template}"))
 
 
 def _member_rules(blp: Blueprint, path: GenericPath) -> None:
     verbs = path.verbs()
-    ok = {"200": {"description": "OK", "content": _content({"$ref": f"#/components/schemas/{path.type}"})}}
     if "get" in verbs:
         def get_entity(**values: str) -> Any:
             return call(service.get_entity, path, values)
 
-        _add_rule(blp, path.template, "GET", get_entity, _doc(f"One {path.type} of {path.template}", ok))
+        _add_rule(blp, path.template, "GET", get_entity, _doc(f"One {path.type} of {path.template}"))
     if "update" in verbs:
         def update_entity(**values: str) -> Any:
             return call(service.update_entity, path, values, body=True)
 
-        _add_rule(blp, path.template, "PUT", update_entity,
-                  _doc(f"Update a {path.type} of {path.template}", ok, path.body_type("update")))
+        _add_rule(blp, path.template, "PUT", update_entity, _doc(f"Update a {path.type} of {path.template}"))
     if "remove" in verbs:
         def remove_entity(**values: str) -> Any:
             return call(service.remove_entity, path, values)
 
-        _add_rule(blp, path.template, "DELETE", remove_entity,
-                  _doc(f"Remove a {path.type} of {path.template}", {"200": {"description": "Removed"}}))
+        _add_rule(blp, path.template, "DELETE", remove_entity, _doc(f"Remove a {path.type} of {path.template}"))
 
 
 def _action_rules(blp: Blueprint, path: GenericPath) -> None:
@@ -108,11 +92,7 @@ def _action_rules(blp: Blueprint, path: GenericPath) -> None:
         def action(_segment: str = segment, **values: str) -> Any:
             return call(service.run_action, path, _segment, values, body=True)
 
-        _add_rule(blp, f"{path.template}/{segment}", "POST", action, _doc(
-            f"The {segment} action of {path.template}",
-            {"200": {"description": "The action completed",
-                     "content": _content({"$ref": "#/components/schemas/ActionParameters"})},
-             "202": {"description": "The action runs asynchronously"}}, "ActionParameters"))
+        _add_rule(blp, f"{path.template}/{segment}", "POST", action, _doc(f"The {segment} action of {path.template}"))
 
 
 def generic_blueprint(url_map: Map, model: ApiModel) -> tuple[Blueprint, list[GenericPath]]:
