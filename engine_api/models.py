@@ -62,6 +62,14 @@ class Base(DeclarativeBase):
     pass
 
 
+class ModelExtras:
+    """What a client set of an entity's attributes that the API model defines and its columns do
+    not hold (a VM's ``serial_number``, a host's ``power_management``…), in the JSON wire shape,
+    so that it reads back what it set."""
+
+    model_extras: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, default=None)
+
+
 class Named:
     """Columns every named entity has."""
 
@@ -70,7 +78,7 @@ class Named:
     comment: Mapped[Optional[str]] = mapped_column(Text)
 
 
-class User(Base):
+class User(ModelExtras, Base):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -90,7 +98,7 @@ class SsoToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
-class DataCenter(Named, Base):
+class DataCenter(ModelExtras, Named, Base):
     __tablename__ = "data_centers"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -102,7 +110,7 @@ class DataCenter(Named, Base):
     quota_mode: Mapped[str] = mapped_column(String(16), default="disabled")
 
 
-class Cluster(Named, Base):
+class Cluster(ModelExtras, Named, Base):
     __tablename__ = "clusters"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -116,7 +124,7 @@ class Cluster(Named, Base):
     mac_pool_id: Mapped[Optional[str]] = mapped_column(ForeignKey("mac_pools.id"))
 
 
-class Host(Named, Base):
+class Host(ModelExtras, Named, Base):
     __tablename__ = "hosts"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -135,7 +143,7 @@ class Host(Named, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class HostNic(Base):
+class HostNic(ModelExtras, Base):
     __tablename__ = "host_nics"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -149,7 +157,7 @@ class HostNic(Base):
     network_id: Mapped[Optional[str]] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
 
 
-class StorageDomain(Named, Base):
+class StorageDomain(ModelExtras, Named, Base):
     __tablename__ = "storage_domains"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -172,7 +180,7 @@ class StorageDomain(Named, Base):
         return [self.data_center_id] if self.data_center_id else []
 
 
-class Network(Named, Base):
+class Network(ModelExtras, Named, Base):
     __tablename__ = "networks"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -195,7 +203,7 @@ class ClusterNetwork(Base):
     display: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class VnicProfile(Named, Base):
+class VnicProfile(ModelExtras, Named, Base):
     __tablename__ = "vnic_profiles"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -204,7 +212,7 @@ class VnicProfile(Named, Base):
     port_mirroring: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class MacPool(Named, Base):
+class MacPool(ModelExtras, Named, Base):
     __tablename__ = "mac_pools"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -235,7 +243,7 @@ class VmBase:
     creation_time: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Template(Named, VmBase, Base):
+class Template(ModelExtras, Named, VmBase, Base):
     __tablename__ = "templates"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -246,7 +254,7 @@ class Template(Named, VmBase, Base):
     source_vm_id: Mapped[Optional[str]] = mapped_column(String(36))
 
 
-class Vm(Named, VmBase, Base):
+class Vm(ModelExtras, Named, VmBase, Base):
     __tablename__ = "vms"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -263,7 +271,7 @@ class Vm(Named, VmBase, Base):
     """The devices hash of the Domain XML that device monitoring last applied."""
 
 
-class Disk(Base):
+class Disk(ModelExtras, Base):
     __tablename__ = "disks"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
@@ -290,7 +298,7 @@ class Disk(Base):
         return [self.storage_domain_id] if self.storage_domain_id else []
 
 
-class DiskAttachment(Base):
+class DiskAttachment(ModelExtras, Base):
     """A disk attached to a VM or to a template; on the wire its id is the disk's id."""
 
     __tablename__ = "disk_attachments"
@@ -316,7 +324,7 @@ class DiskAttachment(Base):
         return self.disk_id
 
 
-class Nic(Base):
+class Nic(ModelExtras, Base):
     """A vNIC of a VM or a template.
 
     ``mac_pool_id`` is the MAC pool the NIC's MAC is taken from, kept unique within it; it is
@@ -379,7 +387,7 @@ class VmDomain(Base):
     reported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Event(Base):
+class Event(ModelExtras, Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -400,7 +408,7 @@ class Event(Base):
     user_id: Mapped[Optional[str]] = mapped_column(String(36))
 
 
-class Job(Base):
+class Job(ModelExtras, Base):
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)

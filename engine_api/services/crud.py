@@ -14,6 +14,7 @@ from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import CollectionDef
 from engine_api.services.results import ActionResult, CollectionResult, DocumentResult, DocumentsResult, EntityResult
+from engine_api.types import extras
 from engine_api.types.base import StructSchema
 from engine_api.types.system import ActionParameters
 
@@ -125,6 +126,7 @@ def add_entity(
         raise MethodNotAllowed(f"{coll.label} entities cannot be added", allow=["GET"])
     find_parent(ctx, coll, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body))
+    unmapped = extras.given(coll.schema, body)
     if coll.attach:
         data["_ref"] = _attached_id(ctx, coll, body)
     if coll.add is not None:
@@ -134,6 +136,8 @@ def add_entity(
         if coll.parent_key is not None:
             setattr(entity, coll.parent_key, parent_id)
         ctx.session.add(entity)
+    if unmapped and hasattr(entity, "model_extras"):
+        entity.model_extras = extras.stored(unmapped)
     ctx.session.flush()
     return EntityResult(coll.schema, entity, status=201, location=coll.schema.href(entity))
 
@@ -159,11 +163,14 @@ def update_entity(
 ) -> EntityResult:
     entity = get_or_404(ctx, coll, entity_id, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body, partial=True))
+    unmapped = extras.given(coll.schema, body)
     if coll.update is not None:
         entity = coll.update(ctx, entity, data) or entity
     else:
         for key, value in data.items():
             setattr(entity, key, value)
+    if unmapped and hasattr(entity, "model_extras"):
+        entity.model_extras = extras.stored(unmapped, entity.model_extras)
     ctx.session.flush()
     return EntityResult(coll.schema, entity)
 

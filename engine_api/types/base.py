@@ -52,6 +52,12 @@ class TypeSchema(StructSchema):
         href = cls.href(obj)
         data: dict[str, Any] = {"href": href}
         data.update(compile_dumper(cls)(obj))
+        kept = getattr(obj, "model_extras", None)
+        if kept:
+            from engine_api.types import extras
+
+            for key, value in extras.rendered(cls, kept).items():
+                data.setdefault(key, value)
         model_links, model_actions = served_links(cls.type_name, _shape(href))
         actions = list(cls.actions) + [a for a in model_actions if a not in cls.actions]
         if actions:
