@@ -85,8 +85,22 @@ class Parameter:
     default: str | None = None
 
 
+class _Parameterised:
+    """A method or an action: its parameters, found by either name."""
+
+    name: str
+    parameters: tuple[Parameter, ...]
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter by its SDK name or its wire name."""
+        for parameter in self.parameters:
+            if name in (parameter.name, parameter.wire):
+                return parameter
+        raise KeyError(f"{self.name} has no parameter {name!r}")
+
+
 @dataclass(frozen=True)
-class Method:
+class Method(_Parameterised):
     """A ``list``, ``add``, ``get``, ``update`` or ``remove`` method (or a variant of ``add`` or
     ``update`` such as ``add_from_snapshot``, same request, other documented parameters).
 
@@ -112,16 +126,9 @@ class Method:
     def query_parameters(self) -> tuple[Parameter, ...]:
         return tuple(p for p in self.parameters if p.location == "query")
 
-    def parameter(self, name: str) -> Parameter:
-        """The parameter by its SDK name or its wire name."""
-        for parameter in self.parameters:
-            if name in (parameter.name, parameter.wire):
-                return parameter
-        raise KeyError(f"{self.name} has no parameter {name!r}")
-
 
 @dataclass(frozen=True)
-class Action:
+class Action(_Parameterised):
     """An action: a ``POST`` of an ``Action`` body to ``path`` under the service.
 
     ``result`` is the member of the returned ``Action`` that carries the action's result
@@ -132,13 +139,6 @@ class Action:
     path: str
     parameters: tuple[Parameter, ...]
     result: str | None = None
-
-    def parameter(self, name: str) -> Parameter:
-        """The parameter by its SDK name or its wire name."""
-        for parameter in self.parameters:
-            if name in (parameter.name, parameter.wire):
-                return parameter
-        raise KeyError(f"{self.name} has no parameter {name!r}")
 
 
 @dataclass(frozen=True)
