@@ -17,6 +17,7 @@ import time
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, select
+from werkzeug.exceptions import HTTPException
 
 from engine_api.documents.store import DOCUMENT_READS
 from engine_api.models import Document
@@ -32,7 +33,7 @@ _ENTITY_PATH = re.compile(
     re.escape(API_ROOT) + r"/(?!v\d+/)[a-z]+/[A-Za-z0-9_.:-]+(?:/[a-z]+/[A-Za-z0-9_.:-]+)?")
 #: Headers that change what the application answers beyond the format: such requests go to it.
 _DEFERRED_HEADERS = frozenset({b"filter", b"all-content", b"correlation-id", b"prefer"})
-_QUERIES = {representation: select(column, Document.revision).where(Document.href == bindparam("href"))
+_QUERIES = {representation: select(column, Document.revision, Document.collection).where(Document.href == bindparam("href"))
             for representation, column in (("json", Document.body), ("xml", Document.xml))}
 
 
@@ -52,7 +53,7 @@ class _DocumentLookup:
         self.positional = dialect.positional
         self.autocommit = not db.is_sqlite
 
-    def __call__(self, href: str, representation: str) -> Optional[tuple[str, int]]:
+    def __call__(self, href: str, representation: str) -> Optional[tuple[str, int, str]]:
         pooled = self.db.engine.raw_connection()
         try:
             driver = pooled.driver_connection
@@ -71,15 +72,33 @@ class _DocumentLookup:
         finally:
             pooled.close()
         self.db.driver_statements.add()
-        return (row[0], int(row[1])) if row is not None else None
+        return (row[0], int(row[1]), row[2]) if row is not None else None
 
 
 class DirectReads:
-    """Answers plain entity GETs of the engine ``state`` (the app's ``EngineState``) from documents."""
+    """Answers plain entity GETs of the engine ``state`` (the app's ``EngineState``) from documents.
 
-    def __init__(self, state: Any) -> None:
+    A document is answered only where the application's ``url_map`` routes a GET of its href
+    (a member the API model gives no ``get`` is the application's to refuse), as found once per
+    collection of documents.
+    """
+
+    def __init__(self, state: Any, url_map: Any) -> None:
         self.state = state
+        self.adapter = url_map.bind("localhost")
+        self._readable: dict[str, bool] = {}
         self._lookup: Optional[_DocumentLookup] = None
+
+    def _routed(self, collection: str, href: str) -> bool:
+        readable = self._readable.get(collection)
+        if readable is None:
+            try:
+                self.adapter.match(href, method="GET")
+                readable = True
+            except HTTPException:
+                readable = False
+            self._readable[collection] = readable
+        return readable
 
     def takes(self, scope: Scope) -> bool:
         """Whether the request is of the plain form this answers (decided on the event loop, from
@@ -115,7 +134,9 @@ class DirectReads:
         sql = time.perf_counter() - sql_started
         if row is None:
             return None
-        fragment, revision = row
+        fragment, revision, collection = row
+        if not self._routed(collection, scope["path"]):
+            return None
         etag = f'"{revision}"'.encode()
         response = [(b"etag", etag), (b"revision", str(revision).encode())]
         if etag in [tag.strip() for tag in headers.get(b"if-none-match", b"").split(b",")]:

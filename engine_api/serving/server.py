@@ -116,7 +116,7 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
         limits = replace(limits, max_body_bytes=config.max_body_bytes)
     return EngineAsgi(app, read_threads=options.read_threads, write_threads=options.write_threads,
                       max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop,
-                      streams=changes, direct=DirectReads(engine))
+                      streams=changes, direct=DirectReads(engine, app.url_map))
 
 
 def raise_open_files_limit() -> int:

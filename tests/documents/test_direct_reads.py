@@ -5,6 +5,7 @@ import base64
 
 import pytest
 from sqlalchemy import select
+from werkzeug.routing import Map
 
 from engine_api import models as m
 from engine_api.documents.direct import DirectReads
@@ -29,7 +30,7 @@ def _through_app(engine, path: str, headers: dict[str, str]) -> tuple[int, dict[
 
 
 def _direct(engine, path: str, headers: dict[str, str]):
-    direct = DirectReads(engine.engine)
+    direct = DirectReads(engine.engine, engine.app.url_map)
     scope = _scope(path, headers)
     assert direct.takes(scope), path
     answer = direct.answer(scope)
@@ -67,10 +68,13 @@ def test_every_stored_document_reads_the_same_directly_and_through_the_applicati
 @pytest.mark.scenario("demo")
 def test_requests_it_cannot_answer_whole_go_to_the_application(engine, http):
     href = next(h for h in _hrefs(engine) if "/vms/" in h and h.count("/") == 4)
-    direct = DirectReads(engine.engine)
+    direct = DirectReads(engine.engine, engine.app.url_map)
     # Credentials that do not authenticate: the application answers the 401.
     assert direct.answer(_scope(href, {"Authorization": "Basic " + base64.b64encode(b"admin@internal:x").decode()})) is None
     assert direct.answer(_scope(href, {})) is None
+    # A document at a path the application routes no GET for: the application refuses it.
+    assert DirectReads(engine.engine, Map()).answer(_scope(href, {"Authorization": BASIC})) is None
+    assert direct.answer(_scope(href, {"Authorization": BASIC})) is not None
     # An href without a document: the application answers the 404.
     assert direct.answer(_scope(href[:-4] + "0000", {"Authorization": BASIC})) is None
     assert _through_app(engine, href[:-4] + "0000", {"Authorization": BASIC})[0] == 404
@@ -96,15 +100,15 @@ def test_requests_it_cannot_answer_whole_go_to_the_application(engine, http):
 ])
 def test_only_the_plain_form_is_taken(path, headers, method, query):
     scope = _scope(path.replace("{id}", "0b4c36b6-0f1e-4a35-9a64-0d5e2c0f3b1a"), headers, method, query)
-    assert not DirectReads(None).takes(scope)
+    assert not DirectReads(None, Map()).takes(scope)
 
 
 def test_the_plain_form_is_taken_and_not_when_documents_are_off():
     scope = _scope("/ovirt-engine/api/vms/0b4c36b6-0f1e-4a35-9a64-0d5e2c0f3b1a/nics/7",
                    {"Accept": "application/json", "Version": "4", "Authorization": BASIC})
-    assert DirectReads(None).takes(scope)
+    assert DirectReads(None, Map()).takes(scope)
     with DOCUMENT_READS.disabled():
-        assert not DirectReads(None).takes(scope)
+        assert not DirectReads(None, Map()).takes(scope)
 
 
 @pytest.mark.scenario("demo")
