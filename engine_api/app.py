@@ -62,9 +62,14 @@ def _fault_response(fault: faults.Fault) -> Response:
 
 @lru_cache(maxsize=1)
 def _action_names() -> frozenset[str]:
+    """The URL segments of every action: the bespoke types' and the API model's."""
     from engine_api.types import ENTITY_TYPES
 
-    return frozenset(action for schema in ENTITY_TYPES for action in schema.actions)
+    from engine_api.model import load as load_model
+
+    model = load_model()
+    served = {action.path for service in model.services.values() for action in model.actions(service.name).values()}
+    return frozenset(action for schema in ENTITY_TYPES for action in schema.actions) | served
 
 
 #: The challenge of every 401: the schemes the API takes.

@@ -145,6 +145,8 @@ def test_an_action_is_answered_complete_and_logged_as_accepted(http, engine, con
     bad = http.post(engine.url + f"/vms/{vm_id}/export", data="<action><exclusive>perhaps</exclusive></action>",
                     headers=XML)
     assert bad.status_code == 400 and "action.exclusive" in bad.text
+    # A failed action answers as the engine does: an <action> holding its fault and status.
+    assert bad.text.count("<action>") == 1 and "<fault>" in bad.text and "<status>failed</status>" in bad.text
     missing = http.post(engine.url + "/vms/no-such-vm/clone", data="<action/>", headers=XML)
     assert missing.status_code == 404
 
