@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine_api import models as m  # noqa: E402
 from engine_api.db import Database  # noqa: E402
-from engine_api.services import domains, monitoring, vms  # noqa: E402
+from engine_api.services import libvirt_domains, monitoring, vms  # noqa: E402
 from engine_api.services.context import RequestContext, Settings  # noqa: E402
 from fixtures import seed  # noqa: E402
 
@@ -55,7 +55,7 @@ def main() -> int:
             log(f"launching {len(running)} domains …")
             started = time.perf_counter()
             for vm in running:
-                domains.host_domain(session, vm)
+                libvirt_domains.host_domain(session, vm)
             launch = time.perf_counter() - started
 
         db.counter.reset()

@@ -167,14 +167,14 @@ def cmd_domainxml(args: argparse.Namespace) -> int:
         return 1 if invalid else 0
 
     from engine_api.db import Database
-    from engine_api.services import domains, monitoring
+    from engine_api.services import libvirt_domains, monitoring
 
     db = Database(_config(args).database_url())
     db.create_schema()
     with db.transaction() as session:
         vm = _find_vm(session, args.vm)
         if args.action == "build":
-            spec = domains.vm_spec(session, vm)
+            spec = libvirt_domains.vm_spec(session, vm)
             spec.domain_type = args.domain_type
             try:
                 sys.stdout.write(domainxml.build(spec) + "\n")

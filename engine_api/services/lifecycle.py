@@ -33,14 +33,14 @@ from sqlalchemy.orm import Session
 
 from engine_api import models as m
 from engine_api.faults import Conflict, cannot
-from engine_api.services import domains, events, jobs, transitions
+from engine_api.services import events, jobs, libvirt_domains, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.events import acting_user
 from engine_api.services.refs import resolve_ref
 from engine_api.types.fields import RefSpec, href_of
 
 #: States in which a VM occupies a host (and the host runs a domain for it).
-RUNNING_STATES = domains.DOMAIN_STATES
+RUNNING_STATES = libvirt_domains.DOMAIN_STATES
 
 # Audit log codes (the engine's AuditLogType).
 USER_RUN_VM = 32
@@ -218,7 +218,7 @@ def start_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
         raise cannot("run VM", "VM is running")
     _check_disks(ctx, vm, "run VM")
     host = place(ctx, vm, "run VM", _hosts_asked_for(ctx, vm, params))
-    domains.launch(ctx.session, vm, host.id)
+    libvirt_domains.launch(ctx.session, vm, host.id)
     job = _begin(ctx, vm, f"Launching VM {vm.name}")
     resuming = vm.status == "suspended"
     vm.host_id = host.id
@@ -245,7 +245,7 @@ def _resume(ctx: RequestContext, vm: m.Vm) -> dict[str, Any]:
 def _set_down(ctx: RequestContext, vm: m.Vm, exit_message: str, reason: Optional[str],
               payload: Optional[dict[str, Any]] = None) -> None:
     host_id = vm.host_id
-    domains.destroy(ctx.session, vm)
+    libvirt_domains.destroy(ctx.session, vm)
     vm.status = "down"
     vm.host_id = None
     vm.stop_time = ctx.now
@@ -390,7 +390,7 @@ def _powered_down(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id
 def _saved(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id: Optional[str]) -> None:
     vm.status = "suspended"
     host_id = vm.host_id
-    domains.destroy(ctx.session, vm)
+    libvirt_domains.destroy(ctx.session, vm)
     vm.host_id = None
     _event(ctx, USER_SUSPEND_VM_FINISH_SUCCESS, f"Suspending VM {vm.name} has been completed.", vm, payload,
            host_id=host_id)
@@ -410,7 +410,7 @@ def _migrated(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id: Op
         jobs.end_job(ctx, job_id, "failed")
         return
     vm.host_id = destination.id
-    domains.move(ctx.session, vm, destination.id)
+    libvirt_domains.move(ctx.session, vm, destination.id)
     vm.status = "up"
     seconds = 0.0
     if payload.get("started"):

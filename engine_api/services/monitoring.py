@@ -26,7 +26,7 @@ import domainxml as dx
 from engine_api import models as m
 from engine_api.db import Database
 from engine_api.faults import BadRequest, NotFound, cannot
-from engine_api.services import domains
+from engine_api.services import libvirt_domains
 from engine_api.services.context import RequestContext
 from engine_api.services.results import RawResult, WireResult
 
@@ -159,11 +159,11 @@ def _plugged_by_host(ctx: RequestContext, vm: m.Vm, row: m.VmDevice, nic: Option
     severity = "normal" if plugged else "warning"
     if nic is not None:
         nic.plugged = plugged
-        domains.nic_plug_event(ctx, vm, nic, plugged, by, severity)
+        libvirt_domains.nic_plug_event(ctx, vm, nic, plugged, by, severity)
     elif attachment is not None:
         attachment.active = plugged
         disk = ctx.session.get(m.Disk, attachment.disk_id)
-        domains.disk_plug_event(ctx, vm, disk.name if disk else row.id, plugged, by, severity)
+        libvirt_domains.disk_plug_event(ctx, vm, disk.name if disk else row.id, plugged, by, severity)
 
 
 def _lock(session: Session, vm_id: str) -> Optional[m.Vm]:
@@ -248,12 +248,12 @@ def _vm(ctx: RequestContext, vm_id: str) -> m.Vm:
 
 def domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
     """``GET /vms/{id}/domainxml``: the run-VM Domain XML of the VM as it is now."""
-    return RawResult(domains.run_xml(ctx.session, _vm(ctx, vm_id)).encode(), "application/xml")
+    return RawResult(libvirt_domains.run_xml(ctx.session, _vm(ctx, vm_id)).encode(), "application/xml")
 
 
 def reported_domain_xml(ctx: RequestContext, vm_id: str) -> RawResult:
     """``GET /vms/{id}/reporteddomainxml``: the Domain XML the VM's host reports last."""
-    reported = domains.reported_xml(ctx.session, _vm(ctx, vm_id))
+    reported = libvirt_domains.reported_xml(ctx.session, _vm(ctx, vm_id))
     if reported is None:
         raise cannot("get the reported Domain XML", "VM is not running")
     return RawResult(reported.encode(), "application/xml")
@@ -264,7 +264,7 @@ def report_domain_xml(ctx: RequestContext, vm_id: str, body: bytes) -> WireResul
     vm = _lock(ctx.session, vm_id)
     if vm is None:
         raise NotFound(f"Resource VM with id '{vm_id}' was not found")
-    if vm.status not in domains.DOMAIN_STATES or vm.host_id is None:
+    if vm.status not in libvirt_domains.DOMAIN_STATES or vm.host_id is None:
         raise cannot("accept a reported Domain XML", "VM is not running")
     try:
         root = dx.parse_xml(body, what="Domain XML")
@@ -278,6 +278,6 @@ def report_domain_xml(ctx: RequestContext, vm_id: str, body: bytes) -> WireResul
         text = body.decode("utf-8")
     except UnicodeDecodeError:  # declared in another encoding: keep the document as libxml2 read it
         text = etree.tostring(root, encoding="unicode")
-    domain = domains.replace_report(ctx.session, vm, text, devices_hash)
+    domain = libvirt_domains.replace_report(ctx.session, vm, text, devices_hash)
     applied = apply_report(ctx, vm, reported, domain.devices_hash, _rows(ctx.session, vm.id))
     return WireResult("domain_match", applied.wire())

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from engine_api import models as m
 from engine_api import types as t
 from engine_api.faults import BadRequest, cannot
-from engine_api.services import devices, domains, events, jobs, lifecycle, macs, transitions
+from engine_api.services import devices, events, jobs, libvirt_domains, lifecycle, macs, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
 from engine_api.services.events import acting_user
@@ -259,7 +259,7 @@ def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, A
                 m.DiskAttachment.disk_id == disk.id, m.DiskAttachment.active.is_(True),
                 m.DiskAttachment.vm_id.is_not(None))):
             vm = ctx.session.get(m.Vm, attachment.vm_id)
-            if vm is not None and vm.status in domains.HOTPLUG_STATES:
+            if vm is not None and vm.status in libvirt_domains.HOTPLUG_STATES:
                 devices.set_plugged(ctx, vm.id, disk.id, True)
                 _plug_disk(ctx, vm, attachment, disk, True)
     jobs.end_job(ctx, payload.get("job_id"))
@@ -324,7 +324,7 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
     ctx.session.add(attachment)
     ctx.session.flush()
     devices.add_disk_device(ctx, vm.id, attachment)
-    if attachment.active and domains.needs_hotplug(vm):
+    if attachment.active and libvirt_domains.needs_hotplug(vm):
         if disk.status == "ok":
             _plug_disk(ctx, vm, attachment, disk, True)
         else:  # plugged when its creation ends
@@ -355,7 +355,7 @@ def update_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, da
             disk = ctx.session.get(m.Disk, attachment.disk_id)
             assert disk is not None
             devices.set_plugged(ctx, vm.id, disk.id, active)
-            if domains.needs_hotplug(vm) and disk.status == "ok":
+            if libvirt_domains.needs_hotplug(vm) and disk.status == "ok":
                 _plug_disk(ctx, vm, attachment, disk, active)
     return attachment
 
@@ -364,10 +364,10 @@ def _plug_disk(ctx: RequestContext, vm: m.Vm, attachment: m.DiskAttachment, disk
     """Hot-plug or hot-unplug a disk of a running VM (its device row already says which)."""
     lifecycle.lock_vm(ctx, vm)
     if plugged:
-        domains.plug_disk(ctx.session, vm, disk.id)
+        libvirt_domains.plug_disk(ctx.session, vm, disk.id)
     else:
-        domains.unplug_disk(ctx.session, vm, disk.id, attachment.interface)
-    domains.disk_plug_event(ctx, vm, disk.name, plugged, f" by {acting_user(ctx)}.")
+        libvirt_domains.unplug_disk(ctx.session, vm, disk.id, attachment.interface)
+    libvirt_domains.disk_plug_event(ctx, vm, disk.name, plugged, f" by {acting_user(ctx)}.")
 
 
 def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, parent_id: Optional[str] = None) -> None:
@@ -404,9 +404,9 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
     ctx.session.add(nic)
     ctx.session.flush()
     devices.add_nic_device(ctx, nic)
-    if nic.plugged and domains.needs_hotplug(vm):
+    if nic.plugged and libvirt_domains.needs_hotplug(vm):
         lifecycle.lock_vm(ctx, vm)
-        domains.plug_nic(ctx.session, vm, nic.id)
+        libvirt_domains.plug_nic(ctx.session, vm, nic.id)
     events.record_event(ctx, 932, f"Interface {nic.name} ({nic.interface}) was added to VM {vm.name}.",
                         vm_id=vm.id, cluster_id=vm.cluster_id)
     return nic
@@ -425,7 +425,7 @@ def update_vm_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Ni
         vm = ctx.session.get(m.Vm, nic.vm_id) if nic.vm_id else None
         if vm is not None:
             devices.set_plugged(ctx, vm.id, nic.id, plugged)
-            if domains.needs_hotplug(vm):
+            if libvirt_domains.needs_hotplug(vm):
                 _plug_nic(ctx, vm, nic, plugged)
     return nic
 
@@ -434,10 +434,10 @@ def _plug_nic(ctx: RequestContext, vm: m.Vm, nic: m.Nic, plugged: bool) -> None:
     """Hot-plug or hot-unplug a vNIC of a running VM (its device row already says which)."""
     lifecycle.lock_vm(ctx, vm)
     if plugged:
-        domains.plug_nic(ctx.session, vm, nic.id)
+        libvirt_domains.plug_nic(ctx.session, vm, nic.id)
     else:
-        domains.unplug_nic(ctx.session, vm, nic.id)
-    domains.nic_plug_event(ctx, vm, nic, plugged, f". (User: {acting_user(ctx)})")
+        libvirt_domains.unplug_nic(ctx.session, vm, nic.id)
+    libvirt_domains.nic_plug_event(ctx, vm, nic, plugged, f". (User: {acting_user(ctx)})")
 
 
 def remove_vm_nic(ctx: RequestContext, nic: m.Nic, parent_id: Optional[str] = None) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import domainxml as dx
 from engine_api import models as m
 from engine_api.db import Database
-from engine_api.services import domains, monitoring, vms
+from engine_api.services import libvirt_domains, monitoring, vms
 from engine_api.services.context import RequestContext, Settings
 from fixtures import seed
 from tests.domainxml.test_domainxml_libvirt import assert_disks_and_nics_pair_by_alias, round_trip
@@ -27,7 +27,7 @@ def database(tmp_path) -> Iterator[Database]:
 
 def _specs(db: Database) -> dict[str, dx.VmSpec]:
     with db.transaction() as session:
-        return domains.vm_specs(session, list(session.scalars(select(m.Vm).order_by(m.Vm.name))))
+        return libvirt_domains.vm_specs(session, list(session.scalars(select(m.Vm).order_by(m.Vm.name))))
 
 
 @pytest.mark.parametrize("scenario", ["demo", "scale:120"])
@@ -59,7 +59,7 @@ def test_specs_load_with_the_same_statements_for_10_and_200_vms(database, tmp_pa
         with db.transaction() as session:
             all_vms = list(session.scalars(select(m.Vm)))
             db.counter.reset()
-            domains.vm_specs(session, all_vms)
+            libvirt_domains.vm_specs(session, all_vms)
             return db.counter.count
 
     other = Database(f"sqlite:///{tmp_path / 'other.sqlite'}")
@@ -85,7 +85,7 @@ def test_every_demo_vm_round_trips_through_libvirt(database, libvirt_connection)
 
 
 def _running(session) -> list[m.Vm]:
-    return list(session.scalars(select(m.Vm).where(m.Vm.status.in_(domains.DOMAIN_STATES),
+    return list(session.scalars(select(m.Vm).where(m.Vm.status.in_(libvirt_domains.DOMAIN_STATES),
                                                    m.Vm.host_id.is_not(None)).order_by(m.Vm.name)))
 
 
@@ -95,7 +95,7 @@ def test_a_monitoring_cycle_reads_only_the_vms_whose_devices_hash_changed(databa
     with database.transaction() as session:
         running = _running(session)
         for vm in running:
-            assert domains.host_domain(session, vm) is not None
+            assert libvirt_domains.host_domain(session, vm) is not None
     assert len(running) > 5
     assert sorted(monitoring.run_cycle(database, settings)) == sorted(vm.id for vm in running)
     database.counter.reset()
@@ -121,11 +121,11 @@ def test_a_report_that_cannot_be_read_is_skipped_until_it_changes(database, capl
     settings = Settings()
     with database.transaction() as session:
         vm = next(vm for vm in _running(session) if vm.status == "up")
-        domain = domains.host_domain(session, vm)
+        domain = libvirt_domains.host_domain(session, vm)
         domain.xml = "<domain><devices>"  # what a broken host might report
         domain.devices_hash = "broken"
         other = next(other for other in _running(session) if other.id != vm.id)
-        domains.host_domain(session, other)
+        libvirt_domains.host_domain(session, other)
     assert sorted(monitoring.run_cycle(database, settings)) == sorted([vm.id, other.id])
     assert "cannot be read" in caplog.text
     with database.transaction() as session:
