@@ -27,6 +27,15 @@ def _model_type(element: str) -> Optional[str]:
 
 
 @lru_cache(maxsize=None)
+def _links(type_name: str) -> frozenset[str]:
+    """The elements of a type's links: sub-collections, listed and added through their own paths,
+    never kept inline."""
+    from engine_api.model import load
+
+    return frozenset(a.element for a in load().links(type_name))
+
+
+@lru_cache(maxsize=None)
 def _schema_elements(schema_cls: type) -> frozenset[str]:
     """The elements a schema reads or writes itself, under either spelling of its fields."""
     names = set()
@@ -45,8 +54,8 @@ def given(schema_cls: type, body: tuple[Optional[str], Any]) -> dict[str, Any]:
     _, data = body
     if type_name is None or not isinstance(data, dict):
         return {}
-    own = _schema_elements(schema_cls)
-    unmapped = {key: value for key, value in data.items() if key not in own and key not in _NEVER}
+    skipped = _schema_elements(schema_cls) | _links(type_name) | _NEVER
+    unmapped = {key: value for key, value in data.items() if key not in skipped}
     if not unmapped:
         return {}
     return read_struct(type_name, unmapped, schema_cls.type_name)
