@@ -54,37 +54,30 @@ def _add_rule(blp: Blueprint, template: str, method: str, view: Callable[..., An
     blp.add_url_rule(rule(template), view_func=blp.doc(**doc)(view), methods=[method])
 
 
-def _collection_rules(blp: Blueprint, path: GenericPath) -> None:
+#: The model's method verbs: the HTTP method of each, the service that answers it, whether it reads
+#: a body, and its summary; the first two are a collection's, the others a member's.
+_VERBS = (
+    ("list", "GET", service.list_entities, False, "List the {type} entities of {template}"),
+    ("add", "POST", service.add_entity, True, "Add a {type} to {template}"),
+    ("get", "GET", service.get_entity, False, "One {type} of {template}"),
+    ("update", "PUT", service.update_entity, True, "Update a {type} of {template}"),
+    ("remove", "DELETE", service.remove_entity, False, "Remove a {type} of {template}"),
+)
+_COLLECTION_VERBS = frozenset({"list", "add"})
+
+
+def _method_rules(blp: Blueprint, path: GenericPath) -> None:
+    """A rule for each method the model gives the path: a collection's list and add, a member's
+    get, update and remove."""
     verbs = path.verbs()
-    if "list" in verbs:
-        def list_entities(**values: str) -> Any:
-            return call(service.list_entities, path, values)
+    for verb, method, answer, body, summary in _VERBS:
+        if verb not in verbs or (verb in _COLLECTION_VERBS) == path.member:
+            continue
 
-        _add_rule(blp, path.template, "GET", list_entities, _doc(f"List the {path.type} entities of {path.template}"))
-    if "add" in verbs:
-        def add_entity(**values: str) -> Any:
-            return call(service.add_entity, path, values, body=True)
+        def view(_answer: Callable[..., Any] = answer, _body: bool = body, **values: str) -> Any:
+            return call(_answer, path, values, body=_body)
 
-        _add_rule(blp, path.template, "POST", add_entity, _doc(f"Add a {path.type} to {path.template}"))
-
-
-def _member_rules(blp: Blueprint, path: GenericPath) -> None:
-    verbs = path.verbs()
-    if "get" in verbs:
-        def get_entity(**values: str) -> Any:
-            return call(service.get_entity, path, values)
-
-        _add_rule(blp, path.template, "GET", get_entity, _doc(f"One {path.type} of {path.template}"))
-    if "update" in verbs:
-        def update_entity(**values: str) -> Any:
-            return call(service.update_entity, path, values, body=True)
-
-        _add_rule(blp, path.template, "PUT", update_entity, _doc(f"Update a {path.type} of {path.template}"))
-    if "remove" in verbs:
-        def remove_entity(**values: str) -> Any:
-            return call(service.remove_entity, path, values)
-
-        _add_rule(blp, path.template, "DELETE", remove_entity, _doc(f"Remove a {path.type} of {path.template}"))
+        _add_rule(blp, path.template, method, view, _doc(summary.format(type=path.type, template=path.template)))
 
 
 def _action_rules(blp: Blueprint, path: GenericPath) -> None:
@@ -103,6 +96,6 @@ def generic_blueprint(url_map: Map, model: ApiModel) -> tuple[Blueprint, list[Ge
     paths = list(generic_paths(model, _served_by(url_map)))
     for path in paths:
         if not path.bespoke:
-            (_member_rules if path.member else _collection_rules)(blp, path)
+            _method_rules(blp, path)
         _action_rules(blp, path)
     return blp, paths
