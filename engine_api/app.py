@@ -68,7 +68,7 @@ def _action_names() -> frozenset[str]:
     from engine_api.model import load as load_model
 
     model = load_model()
-    served = {action.path for service in model.services.values() for action in model.actions(service.name).values()}
+    served = {segment for service in model.services for segment in model.action_paths(service)}
     return frozenset(action for schema in ENTITY_TYPES for action in schema.actions) | served
 
 

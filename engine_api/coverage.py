@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
 from engine_api.generic.paths import concrete, variables
 from engine_api.model import ApiModel, load
@@ -48,9 +48,7 @@ class Operation:
 def _endpoint(adapter: Any, path: str, method: str) -> Optional[str]:
     try:
         endpoint, _ = adapter.match(path, method=method)
-    except (NotFound, MethodNotAllowed):
-        return None
-    except HTTPException:
+    except HTTPException:  # not found, another method only, or a redirect
         return None
     return str(endpoint)
 
@@ -73,7 +71,7 @@ def operations(url_map: Any, model: Optional[ApiModel] = None) -> list[Operation
         for verb in verbs:
             endpoint = _endpoint(adapter, sample, _HTTP[verb])
             found.append(Operation(template, service.name, verb, None, _level(endpoint, "stored")))
-        for segment in sorted({action.path for action in model.actions(service.name).values()}):
+        for segment in model.action_paths(service.name):
             endpoint = _endpoint(adapter, f"{sample}/{segment}", "POST")
             found.append(Operation(template, service.name, "action", segment, _level(endpoint, "accepted")))
     return found

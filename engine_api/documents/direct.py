@@ -19,7 +19,7 @@ from typing import Any, Optional
 from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
-from engine_api.documents.store import DOCUMENT_READS
+from engine_api.documents.store import DOCUMENT_READS, rendering_column
 from engine_api.models import Document
 from engine_api.normalize import API_ROOT
 from engine_api.wire.codec import JSON_TYPE, codec_for_accept
@@ -33,8 +33,8 @@ _ENTITY_PATH = re.compile(
     re.escape(API_ROOT) + r"/(?!v\d+/)[a-z]+/[A-Za-z0-9_.:-]+(?:/[a-z]+/[A-Za-z0-9_.:-]+)?")
 #: Headers that change what the application answers beyond the format: such requests go to it.
 _DEFERRED_HEADERS = frozenset({b"filter", b"all-content", b"correlation-id", b"prefer"})
-_QUERIES = {representation: select(column, Document.revision, Document.collection).where(Document.href == bindparam("href"))
-            for representation, column in (("json", Document.body), ("xml", Document.xml))}
+_QUERIES = {representation: select(rendering_column(representation), Document.revision, Document.collection)
+            .where(Document.href == bindparam("href")) for representation in ("json", "xml")}
 
 
 class _DocumentLookup:

@@ -70,7 +70,7 @@ def _as_text(column: Any) -> Any:
     return column if isinstance(column.type, String) else cast(column, String)
 
 
-def _column(representation: str) -> Any:
+def rendering_column(representation: str) -> Any:
     """The stored rendering a response in ``representation`` (``json`` or ``xml``) copies."""
     return Document.body if representation == "json" else Document.xml
 
@@ -95,28 +95,25 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], re
     primary = inspect(coll.model).primary_key
     if len(primary) != 1:
         return None
-    connection = session.connection()
-    keeping = listings is not None and listings.enabled and key is not None
-    if keeping and listings.kept_head(key) is not None:
-        assert listings is not None
-        head = int(connection.execute(_HEAD_ALONE).scalar() or 0)
-        kept = listings.get(key, head)
+    keeper = listings if listings is not None and listings.enabled and key is not None else None
+    if keeper is not None and keeper.kept_head(key) is not None:
+        head = head_revision(session)
+        kept = keeper.get(key, head)
         if kept is not None:
             return DocumentsResult(coll.schema.plural, coll.schema.type_name, [], representation, head, body=kept)
-    stmt = (rows.with_only_columns(_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
+    stmt = (rows.with_only_columns(rendering_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
             .join(Document, and_(Document.collection == stored, Document.row_key == _as_text(primary[0]))))
-    found = connection.execute(stmt).all()
-    head = found[0][1] if found else connection.execute(_HEAD_ALONE).scalar() or 0
+    found = session.connection().execute(stmt).all()
+    head = int(found[0][1]) if found else head_revision(session)
     fragments = [row[0] for row in found]
     if links:
         fragments = inline_sub_collections(session, fragments, [row[2] for row in found], links, representation,
                                            rows.with_only_columns(primary[0], maintain_column_froms=True))
-    result = DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, int(head))
-    if keeping:
-        assert listings is not None
+    result = DocumentsResult(coll.schema.plural, coll.schema.type_name, fragments, representation, head)
+    if keeper is not None:
         result.body = codec_for_representation(representation).collection_of(result.plural, result.singular,
                                                                                fragments)
-        listings.put(key, result.revision, result.body)
+        keeper.put(key, result.revision, result.body)
     return result
 
 
@@ -169,7 +166,7 @@ def inline_sub_collections(session: Session, fragments: list[str], parent_ids: l
     given, else by their ids.
     """
     fragments = list(fragments)
-    column = _column(representation)
+    column = rendering_column(representation)
     connection = session.connection()
     for attribute, nested in links:
         key_column = getattr(nested.model, nested.parent_key)
@@ -190,8 +187,15 @@ def inline_sub_collections(session: Session, fragments: list[str], parent_ids: l
     return fragments
 
 
-_ENTITIES = {representation: select(_column(representation), Document.revision).where(Document.href == bindparam("href"))
+_ENTITIES = {representation: select(rendering_column(representation), Document.revision).where(Document.href == bindparam("href"))
              for representation in ("json", "xml")}
+
+
+def read_document(session: Session, href: str, representation: str) -> Optional[tuple[str, int]]:
+    """The rendering in ``representation`` and the revision of the document at ``href``; None
+    when there is none."""
+    row = session.connection().execute(_ENTITIES[representation], {"href": href}).first()
+    return (row[0], int(row[1])) if row is not None else None
 
 
 def read_entity(session: Session, coll: CollectionDef, entity_id: str, representation: str,
@@ -203,11 +207,10 @@ def read_entity(session: Session, coll: CollectionDef, entity_id: str, represent
     links = followed_sub_collections(coll, follow) if follow else []
     if links is None:
         return None
-    row = session.connection().execute(_ENTITIES[representation],
-                                       {"href": href_of(coll, entity_id, parent_id)}).first()
-    if row is None:
+    found = read_document(session, href_of(coll, entity_id, parent_id), representation)
+    if found is None:
         return None
-    fragment = row[0]
+    fragment, revision = found
     if links:
         fragment = inline_sub_collections(session, [fragment], [entity_id], links, representation)[0]
-    return DocumentResult(fragment, representation, row[1])
+    return DocumentResult(fragment, representation, revision)

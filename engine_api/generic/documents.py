@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, cast, func, not_, or_, selec
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from engine_api.documents.store import rendering_column
 from engine_api.generic.values import attributes_of
 from engine_api.model import load
 from engine_api.models import Document, RevisionCounter
@@ -26,18 +27,6 @@ _HEAD = select(RevisionCounter.value).where(RevisionCounter.name == "changes")
 
 class Unanswerable(ValueError):
     """A search the generic store does not answer: it lists nothing."""
-
-
-def rendering(representation: str) -> Any:
-    """The stored rendering a response in ``representation`` (``json`` or ``xml``) copies."""
-    return Document.body if representation == "json" else Document.xml
-
-
-def read(session: Session, href: str, representation: str) -> Optional[tuple[str, int]]:
-    """The rendering and revision of the document at ``href``, None when there is none."""
-    row = session.connection().execute(
-        select(rendering(representation), Document.revision).where(Document.href == href)).first()
-    return (row[0], int(row[1])) if row is not None else None
 
 
 def stored(session: Session, href: str) -> Optional[tuple[dict[str, Any], Optional[str]]]:
@@ -57,7 +46,7 @@ def listing(session: Session, key: str, parent_href: Optional[str], type_name: s
     the collection is empty)."""
     connection = session.connection()
     owner = Document.parent_href.is_(None) if parent_href is None else Document.parent_href == parent_href
-    stmt = (select(rendering(representation), _HEAD.scalar_subquery())
+    stmt = (select(rendering_column(representation), _HEAD.scalar_subquery())
             .where(Document.collection == key, owner))
     try:
         stmt = _searched(stmt, connection.dialect.name, type_name, search, max_, case_sensitive)
@@ -130,4 +119,4 @@ def _matches(member: ColumnElement[Any], value: str, dialect: str, case_sensitiv
     return func.lower(member).like(pattern.lower(), escape="\\")
 
 
-__all__ = ["Unanswerable", "exists", "listing", "read", "rendering", "stored"]
+__all__ = ["Unanswerable", "exists", "listing", "stored"]

@@ -14,6 +14,7 @@ import uuid
 from typing import Any, Optional
 
 from engine_api.documents.recorder import Recorder
+from engine_api.documents.store import read_document
 from engine_api.faults import Conflict, InvalidValue, NotFound
 from engine_api.generic import documents
 from engine_api.generic.paths import GenericPath, collection_key, concrete, variables
@@ -78,13 +79,12 @@ def _document(path: GenericPath, href: str, entity_id: str, attributes: dict[str
     data.update((key, value) for key, value in attributes.items() if key not in ("href", "id"))
     service = _member_service(path)
     if service is not None:
-        segments = sorted({action.path for action in model.actions(service.name).values()})
+        segments = model.action_paths(service.name)
         if segments:
             data["actions"] = {"link": [{"href": f"{href}/{segment}", "rel": segment} for segment in segments]}
-        located = {locator.path for locator in model.locators(service.name).values() if not locator.by_id}
-        links = [{"href": f"{href}/{a.link}", "rel": a.link} for a in model.links(path.type) if a.link in located]
-        if links:
-            data["link"] = links
+        rels = model.located_links(path.type, service.name)
+        if rels:
+            data["link"] = [{"href": f"{href}/{rel}", "rel": rel} for rel in rels]
     return data
 
 
@@ -164,7 +164,7 @@ def _add(ctx: RequestContext, path: GenericPath, values: dict[str, str], owner: 
 
 def get_entity(ctx: RequestContext, path: GenericPath, values: dict[str, str]) -> DocumentResult:
     href = _href(path.template, values)
-    found = documents.read(ctx.session, href, ctx.representation)
+    found = read_document(ctx.session, href, ctx.representation)
     if found is None:
         raise NotFound(f"Entity not found: {path.type}: id={values[path.identifier or '']}")
     return DocumentResult(found[0], ctx.representation, found[1])

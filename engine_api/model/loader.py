@@ -244,13 +244,7 @@ class ApiModel:
 
     def bases(self, name: str) -> tuple[StructType, ...]:
         """The type and its base types, the type first (``Vm``, ``VmBase``, ``Identified``)."""
-        chain = []
-        current: str | None = name
-        while current is not None:
-            struct = self.types[current]
-            chain.append(struct)
-            current = struct.base
-        return tuple(chain)
+        return _lineage(self.types, name)
 
     def is_subtype(self, name: str, base: str) -> bool:
         return any(t.name == base for t in self.bases(name))
@@ -290,13 +284,8 @@ class ApiModel:
         return self.services[self.root]
 
     def _service_chain(self, name: str) -> tuple[Service, ...]:
-        chain = []
-        current: str | None = name
-        while current is not None:
-            service = self.services[current]
-            chain.append(service)
-            current = service.base
-        return tuple(reversed(chain))
+        """The service and the services it extends, the most basic first."""
+        return tuple(reversed(_lineage(self.services, name)))
 
     def _members_of(self, service: str, kind: str) -> Mapping[str, Any]:
         key = (service, kind)
@@ -312,6 +301,16 @@ class ApiModel:
     def actions(self, service: str) -> Mapping[str, Action]:
         """The actions of a service by name, inherited ones included."""
         return self._members_of(service, "actions")
+
+    def action_paths(self, service: str) -> tuple[str, ...]:
+        """The URL segments of a service's actions, sorted (several SDK actions may share one)."""
+        return tuple(sorted({action.path for action in self.actions(service).values()}))
+
+    def located_links(self, type_name: str, service: str) -> tuple[str, ...]:
+        """The link rels of an entity of ``type_name`` served by ``service``: those of its type's
+        links that the service locates as sub-paths, in the type's order."""
+        paths = {locator.path for locator in self.locators(service).values() if not locator.by_id}
+        return tuple(a.link for a in self.links(type_name) if a.link in paths)
 
     def locators(self, service: str) -> Mapping[str, Locator]:
         """The locators of a service by name, inherited ones included."""
@@ -369,6 +368,17 @@ class ApiModel:
                 raise KeyError(f"no service at {path!r}")
             service = self.services[locator.service]
         return service
+
+
+def _lineage(named: Mapping[str, Any], name: str) -> tuple[Any, ...]:
+    """``named[name]`` and what it extends, following each one's ``base``, itself first."""
+    chain = []
+    current: str | None = name
+    while current is not None:
+        item = named[current]
+        chain.append(item)
+        current = item.base
+    return tuple(chain)
 
 
 def read_document() -> dict[str, Any]:

@@ -97,7 +97,4 @@ def served_links(element: str, shape: tuple[str, ...]) -> tuple[tuple[str, ...],
         struct = model.type_of_element(element)
     except KeyError:
         return (), ()
-    paths = {locator.path for locator in model.locators(service.name).values() if locator.path}
-    links = tuple(dict.fromkeys(a.link for a in model.links(struct.name) if a.link in paths))
-    actions = tuple(sorted({action.path for action in model.actions(service.name).values()}))
-    return links, actions
+    return model.located_links(struct.name, service.name), model.action_paths(service.name)
