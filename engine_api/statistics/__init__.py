@@ -1,0 +1,1 @@
+"""Statistics of VMs, hosts, NICs and disks, as the engine reports them."""
