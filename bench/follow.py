@@ -43,11 +43,10 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine_api.api import registry  # noqa: E402
 from engine_api.render import render  # noqa: E402
 from engine_api.services import crud  # noqa: E402
 from engine_api.services.context import Params, RequestContext  # noqa: E402
-from engine_api.services.following import HANDLERS  # noqa: E402
-from engine_api.services.registry import REGISTRY  # noqa: E402
 from engine_api.testing import LiveEngine  # noqa: E402
 from engine_api.wire import XmlCodec  # noqa: E402
 
@@ -113,7 +112,7 @@ class Row:
 
 def in_process(live: LiveEngine, repeat: int) -> tuple[float, float, int]:
     """Median seconds of rendering alone (the floor) and of service plus render, and statements."""
-    vms = REGISTRY.get("vms")
+    vms = registry().get("vms")
     codec = XmlCodec()
 
     def service() -> Any:
@@ -162,7 +161,7 @@ def measure(live: LiveEngine, session: requests.Session, counter: RequestStateme
     url = live.url + "/vms"
     optimized = session.get(url, params={"follow": FOLLOW})
     optimized_http = median_time(lambda: session.get(url, params={"follow": FOLLOW}), repeat)
-    with HANDLERS.disabled():
+    with registry().handlers.disabled():
         generic = session.get(url, params={"follow": FOLLOW})
         generic_http = median_time(lambda: session.get(url, params={"follow": FOLLOW}), max(1, repeat // 2))
     if generic.content != optimized.content:

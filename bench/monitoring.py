@@ -30,8 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine_api import models as m  # noqa: E402
 from engine_api.db import Database  # noqa: E402
-from engine_api.services import libvirt_domains, monitoring, vms  # noqa: E402
 from engine_api.services.context import RequestContext, Settings  # noqa: E402
+from engine_api.vms import (  # noqa: E402
+    libvirt_domains,
+    monitoring,
+    nics,  # noqa: E402
+)
 from fixtures import seed  # noqa: E402
 
 
@@ -74,7 +78,7 @@ def main() -> int:
             with db.transaction() as session:
                 ctx = RequestContext(session=session)
                 for vm in targets:
-                    vms.add_vm_nic(ctx, {"name": f"hot{round_number}"}, vm.id)
+                    nics.add_vm_nic(ctx, {"name": f"hot{round_number}"}, vm.id)
             db.counter.reset()
             started = time.perf_counter()
             read = monitoring.run_cycle(db, settings)

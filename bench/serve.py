@@ -33,6 +33,7 @@ from engine_api.testing.postgres import TemporaryPostgres  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import AUTH, BASIC, Served, Throughput, log, wrk  # noqa: E402
 
+
 def engine_command(database: str, state: Path, workers: int) -> list[str]:
     return [sys.executable, "-m", "engine_api.cli", "serve", "--port", "{port}", "--database", database,
             "--state-dir", str(state), "--seed", "empty", "--workers", str(workers), "--transition-delay", "0"]

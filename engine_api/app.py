@@ -12,23 +12,20 @@ from typing import Optional
 from flask import Flask, Response, g, request
 from flask_smorest import Api
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 
 from engine_api import database_faults, faults
+from engine_api.api import CONCEPTS, registry
 from engine_api.config import Config
 from engine_api.db import Database
 from engine_api.documents.listings import RenderedListings
 from engine_api.normalize import API_ROOT, PathNormalizer
 from engine_api.routes.http import negotiated_codec, refuse_nul_characters
-from engine_api.services import auth
 from engine_api.services.context import Settings
+from engine_api.services.registry import Registry
+from engine_api.system import auth
 from engine_api.wire import JsonCodec, XmlCodec
-
-# Importing the service modules registers their collections.
-from engine_api.services import follow_handlers, infra, system, vms  # noqa: F401  isort: skip
-from engine_api.services.registry import attach_search_specs  # isort: skip
-
-attach_search_specs()
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,7 @@ class EngineState:
     instance_id: str
     authenticator: auth.Authenticator
     listings: RenderedListings
+    registry: Registry
     ca_pem: Optional[bytes] = None
 
 
@@ -63,13 +61,11 @@ def _fault_response(fault: faults.Fault) -> Response:
 @lru_cache(maxsize=1)
 def _action_names() -> frozenset[str]:
     """The URL segments of every action: the bespoke types' and the API model's."""
-    from engine_api.types import ENTITY_TYPES
-
     from engine_api.model import load as load_model
 
     model = load_model()
     served = {segment for service in model.services for segment in model.action_paths(service)}
-    return frozenset(action for schema in ENTITY_TYPES for action in schema.actions) | served
+    return frozenset(action for schema in registry().entity_types for action in schema.actions) | served
 
 
 #: The challenge of every 401: the schemes the API takes.
@@ -139,21 +135,25 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
     engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()),
                          authenticator=auth.Authenticator(db, config.admin_user, config.admin_password),
-                         listings=RenderedListings(config.listing_cache_bytes))
+                         listings=RenderedListings(config.listing_cache_bytes), registry=registry())
     app.extensions["engine_emu"] = engine
 
     from engine_api.model import load as load_model
-    from engine_api.openapi import ModelOperations, register_components, register_model_components
+    from engine_api.openapi import (
+        ModelOperations,
+        register_components,
+        register_model_components,
+    )
 
     operations = ModelOperations(load_model())
     api = Api(app, spec_kwargs={"extra_plugins": [operations]})
-    from engine_api.routes.generic import generic_blueprint
+    from engine_api.routes.concepts import concept_blueprints
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
-    from engine_api.routes.families import family_blueprints
+    from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.system import api_root, sso
 
     register_components(api.spec)
-    for blueprint in [api_root, sso, *family_blueprints(), domain_xml_blueprint]:
+    for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), domain_xml_blueprint]:
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)

@@ -167,7 +167,7 @@ def cmd_domainxml(args: argparse.Namespace) -> int:
         return 1 if invalid else 0
 
     from engine_api.db import Database
-    from engine_api.services import libvirt_domains, monitoring
+    from engine_api.vms import libvirt_domains, monitoring
 
     db = Database(_config(args).database_url())
     db.create_schema()

@@ -16,14 +16,17 @@ from apispec import BasePlugin
 
 from engine_api.generic.paths import entity_types
 from engine_api.model import Action, ApiModel, Method, Parameter, Service
-
-from engine_api.types import API_PREFIX, ENTITY_TYPES, ActionParameters, Api, Fault
+from engine_api.system.schemas import Api
+from engine_api.types import API_PREFIX
+from engine_api.types.actions import ActionParameters, Fault
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
 
 def register_components(spec: Any) -> None:
-    for schema in (*ENTITY_TYPES, Api, Fault, ActionParameters):
+    from engine_api.api import registry
+
+    for schema in (*registry().entity_types, Api, Fault, ActionParameters):
         name = schema.__name__
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)

@@ -4,7 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from engine_api.services.crud import schema_instance
-from engine_api.services.results import ActionResult, CollectionResult, EntityResult, WireResult
+from engine_api.services.results import (
+    ActionResult,
+    CollectionResult,
+    EntityResult,
+    WireResult,
+)
 from engine_api.types import TypeSchema
 from engine_api.types.links import link_target
 from engine_api.wire.codec import Codec

@@ -7,8 +7,3 @@ it differs from the stored one, the new document is stored and a change record (
 document, RFC 6902 patch) is appended to the log, in the same transaction. A guard on the database
 engine refuses any write to an API table that does not pass the recorder.
 """
-from engine_api.documents.catalog import CATALOG, Catalog
-from engine_api.documents.guard import UnrecordedWrite
-from engine_api.documents.recorder import Recorder
-
-__all__ = ["CATALOG", "Catalog", "Recorder", "UnrecordedWrite"]

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from sqlalchemy import inspect
 
-from engine_api.services.registry import REGISTRY, CollectionDef
+from engine_api.services.registry import CollectionDef, Registry
 from engine_api.types.fields import API_PREFIX
 from engine_api.wire.codec import JsonCodec, XmlCodec
 
@@ -64,13 +64,23 @@ class Rendered:
 
 
 class Catalog:
-    """The canonical collections of every model the API shows."""
+    """The canonical collections of every model the API shows: those of ``registry``, by default
+    the registry of the process (:func:`engine_api.api.registry`)."""
+
+    def __init__(self, registry: Optional[Registry] = None) -> None:
+        self._registry = registry
+
+    @cached_property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            from engine_api.api import registry
+
+            self._registry = registry()
+        return self._registry
 
     @cached_property
     def by_model(self) -> dict[type, list[Stored]]:
-        from engine_api.services import infra, system, vms  # noqa: F401  (they register the collections)
-
-        collections = list(REGISTRY)
+        collections = list(self.registry)
         top_level = {c.model for c in collections if c.parent is None}
         found: dict[type, list[Stored]] = {}
         for coll in collections:

@@ -133,10 +133,9 @@ def _splice(fragment: str, representation: str, attribute: str, item: str, child
 def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Optional[list[tuple[str, CollectionDef]]]:
     """``(attribute, nested collection)`` for each link ``follow`` names, when every one is a
     sub-collection one level down whose entities have documents of their own; else None."""
-    from follow import FollowSyntaxError, parse_follow
-
     from engine_api.services.following import _sub_collection
     from engine_api.types.links import link_target
+    from follow import FollowSyntaxError, parse_follow
 
     if not DOCUMENT_READS.on or not follow or documents_of(coll) is None:
         return None
@@ -149,7 +148,7 @@ def followed_sub_collections(coll: CollectionDef, follow: Optional[str]) -> Opti
         target = link_target(coll.schema, node.key)
         if node.children or target is None or target.kind != "collection":
             return None
-        nested = _sub_collection(coll.schema, target.rel)
+        nested = _sub_collection(CATALOG.registry, coll.schema, target.rel)
         if nested is None or nested.key not in CATALOG.collections or nested.parent_key is None \
                 or nested.list_query is not None or len(inspect(nested.model).primary_key) != 1:
             return None

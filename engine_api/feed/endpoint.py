@@ -22,11 +22,26 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from engine_api.db import Database
 from engine_api.feed.changelog import SqlChangeLog
-from engine_api.feed.request import BadFeedRequest, FeedRequest, feed_request, is_feed_path
+from engine_api.feed.request import (
+    BadFeedRequest,
+    FeedRequest,
+    feed_request,
+    is_feed_path,
+)
 from engine_api.feed.wakeups import FeedWakeups
 from engine_api.serving.faults import accept_of, fault_response
 from engine_api.serving.protocol import CHUNK_WRITER
-from push import ChangeFeed, Gone, Hub, Page, Stalled, StreamSettings, Subscription, page_json, page_xml
+from push import (
+    ChangeFeed,
+    Gone,
+    Hub,
+    Page,
+    Stalled,
+    StreamSettings,
+    Subscription,
+    page_json,
+    page_xml,
+)
 from push.wire import JSON_TYPE, XML_TYPE
 
 log = logging.getLogger(__name__)

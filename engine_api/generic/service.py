@@ -18,13 +18,22 @@ from engine_api.documents.store import read_document
 from engine_api.faults import Conflict, InvalidValue, NotFound
 from engine_api.generic import documents
 from engine_api.generic.paths import GenericPath, collection_key, concrete, variables
-from engine_api.generic.values import merged, read_attribute, read_parameters, read_struct
+from engine_api.generic.values import (
+    merged,
+    read_attribute,
+    read_parameters,
+    read_struct,
+)
 from engine_api.model import Attribute, load
 from engine_api.services import crud
 from engine_api.services.context import RequestContext
-from engine_api.services.events import acting_user, record_event
-from engine_api.services.registry import REGISTRY
-from engine_api.services.results import ActionResult, DocumentResult, DocumentsResult, WireResult
+from engine_api.services.results import (
+    ActionResult,
+    DocumentResult,
+    DocumentsResult,
+    WireResult,
+)
+from engine_api.system.events import acting_user, record_event
 from engine_api.types.fields import API_PREFIX
 
 Body = tuple[Optional[str], Any]
@@ -48,7 +57,7 @@ def entity_href(ctx: RequestContext, template: str, values: dict[str, str], besp
         key = collection_key(template)
         names = variables(template)
         try:
-            coll = REGISTRY.get(key)
+            coll = ctx.registry.get(key)
         except KeyError:
             coll = None
         if coll is not None:

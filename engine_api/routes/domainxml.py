@@ -7,8 +7,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from engine_api.routes.http import call, raw_body
-from engine_api.services import monitoring
 from engine_api.types import API_PREFIX
+from engine_api.vms import monitoring
 
 blp = Blueprint("domain-xml", __name__, url_prefix=API_PREFIX,
                 description="Libvirt Domain XML of VMs: built for running them, reported by their hosts")

@@ -19,6 +19,7 @@ from engine_api.model import ApiModel
 from engine_api.routes.http import call
 from engine_api.types import API_PREFIX
 
+
 def _served_by(url_map: Map) -> Callable[[str, Optional[str]], bool]:
     """Whether a rule of ``url_map`` serves a concrete path below the API root: with ``method``,
     for that method; without, for any."""

@@ -8,16 +8,27 @@ from flask import Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import ClientDisconnected
 
+from engine_api import limits
 from engine_api.db import refuse_writes
 from engine_api.documents.recorder import REVISION
 from engine_api.documents.store import head_revision
-from engine_api import limits
-from engine_api.faults import BadRequest, InvalidValue, PayloadTooLarge, UnsupportedMediaType
+from engine_api.faults import (
+    BadRequest,
+    InvalidValue,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from engine_api.models import Event
+from engine_api.network import macs
 from engine_api.render import render
-from engine_api.services import macs
 from engine_api.services.context import Params, RequestContext
-from engine_api.services.results import DocumentResult, DocumentsResult, EntityResult, RawResult, WireResult
+from engine_api.services.results import (
+    DocumentResult,
+    DocumentsResult,
+    EntityResult,
+    RawResult,
+    WireResult,
+)
 from engine_api.wire import (
     Codec,
     UnsupportedFormat,
@@ -199,7 +210,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
                 refuse_writes(session, f"{request.method} {request.path}")
             ctx = RequestContext(session=session, params=params, settings=engine.settings, user=g.get("user"),
                                  representation="json" if codec.content_type == JSON_TYPE else "xml",
-                                 extras={"instance_id": engine.instance_id}, listings=engine.listings)
+                                 extras={"instance_id": engine.instance_id}, listings=engine.listings, registry=engine.registry)
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
             documented = isinstance(result, (DocumentResult, DocumentsResult))
             head = None if documented else head_revision(session)

@@ -7,8 +7,8 @@ from flask import Response, jsonify, request
 from flask_smorest import Blueprint
 
 from engine_api.routes.http import call, state
-from engine_api.services import root
-from engine_api.services.auth import AuthenticationFailed, issue_token, revoke_token
+from engine_api.system import root
+from engine_api.system.auth import AuthenticationFailed, issue_token, revoke_token
 from engine_api.types import API_PREFIX
 
 api_root = Blueprint("root", __name__, url_prefix=API_PREFIX, description="The API root")

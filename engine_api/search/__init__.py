@@ -10,7 +10,9 @@ from engine_api.search.compiler import (
     SearchField,
     SearchSpec,
     compile_search,
+    enum_values,
     exists_via,
+    name_of,
 )
 from engine_api.search.parser import (
     And,
@@ -40,6 +42,8 @@ __all__ = [
     "SearchTooComplex",
     "SortKey",
     "compile_search",
+    "enum_values",
     "exists_via",
+    "name_of",
     "parse_search",
 ]

@@ -57,7 +57,21 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any, TypeAlias
 
-from sqlalchemy import BigInteger, Boolean, Integer, SmallInteger, String, and_, cast, false, func, literal, not_, or_
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.functions import FunctionElement
@@ -122,6 +136,17 @@ def normalize_field_name(name: str) -> str:
 
 def _normalize_enum_name(name: str) -> str:
     return name.strip().lower().replace("_", "")
+
+
+def enum_values(values: tuple[str, ...]) -> dict[str, str]:
+    """The ``enum_values`` of a field whose column holds an enum's wire values as they are."""
+    return {value: value for value in values}
+
+
+def name_of(model: Any, reference: Any) -> Any:
+    """The name of the ``model`` entity an outer row references by ``reference`` (its id column),
+    as a correlated scalar subquery: what ``cluster = prod`` compares for a VM."""
+    return select(model.name).where(model.id == reference).correlate_except(model).scalar_subquery()
 
 
 def exists_via(statement: Select[Any]) -> Callable[[Predicate], Predicate]:

@@ -11,7 +11,8 @@ from engine_api.models import utcnow
 
 if TYPE_CHECKING:
     from engine_api.documents.listings import RenderedListings
-    from engine_api.services.auth import Principal
+    from engine_api.services.registry import Registry
+    from engine_api.system.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class Settings:
     admin_user: str = "admin@internal"
 
 
+def _built_registry() -> "Registry":
+    from engine_api.api import registry
+
+    return registry()
+
+
 @dataclass
 class RequestContext:
     session: Session
@@ -51,6 +58,8 @@ class RequestContext:
     """What the client reads: ``xml`` or ``json`` (the negotiated format)."""
     listings: RenderedListings | None = None
     """The engine's kept listing bodies, when reads may use them."""
+    registry: Registry = field(default_factory=_built_registry)
+    """The collections served, their ``follow=`` handlers and kinds of transitions."""
 
     @property
     def user_id(self) -> str | None:

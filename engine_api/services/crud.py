@@ -13,10 +13,16 @@ from engine_api.services import following, searching
 from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
 from engine_api.services.registry import CollectionDef
-from engine_api.services.results import ActionResult, CollectionResult, DocumentResult, DocumentsResult, EntityResult
+from engine_api.services.results import (
+    ActionResult,
+    CollectionResult,
+    DocumentResult,
+    DocumentsResult,
+    EntityResult,
+)
 from engine_api.types import extras
+from engine_api.types.actions import ActionParameters
 from engine_api.types.base import StructSchema
-from engine_api.types.system import ActionParameters
 
 
 @lru_cache(maxsize=None)

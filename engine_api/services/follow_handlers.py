@@ -2,7 +2,8 @@
 
 A handler receives every parent entity of its level and returns one value per parent, in the
 same order: a list for a sub-collection, an entity (or None) for a reference. The helpers below
-build the common shapes; :data:`HANDLERS` holds the registrations for the common paths.
+build the common shapes; each concept package declares which paths its collections answer with
+them (``FOLLOW`` in its ``collections`` module), and the registry holds them.
 """
 from __future__ import annotations
 
@@ -10,17 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Callable
 
-from follow import HandlerRegistry, LinkNode
 from sqlalchemy import Select, select
 
-from engine_api import models as m
 from engine_api.services.context import RequestContext
-from engine_api.services.registry import REGISTRY
+from follow import LinkNode
 
 Handler = Callable[[Sequence[Any], LinkNode, RequestContext], list[Any]]
-
-#: The optimized handlers, by (collection, link path).
-HANDLERS = HandlerRegistry()
 
 #: Ids bound in one ``IN (…)``. SQLite accepts 32766 bound parameters per statement and
 #: PostgreSQL 65535, so a level with more parents than this takes one more query per batch.
@@ -41,7 +37,7 @@ def children(key: str) -> Handler:
     """
 
     def handler(parents: Sequence[Any], node: LinkNode, ctx: RequestContext) -> list[Any]:
-        coll = REGISTRY.get(key)
+        coll = ctx.registry.get(key)
         if coll.parent is None or coll.parent_key is None or coll.list_query is not None:
             raise TypeError(f"children() needs a nested collection selected by a parent key, not {key!r}")
         column = getattr(coll.model, coll.parent_key)
@@ -77,22 +73,3 @@ def reference_lists(model: type, source: str) -> Handler:
         return [[found[i] for i in getattr(parent, source) or () if i in found] for parent in parents]
 
     return handler
-
-
-attachment_disks = references(m.Disk, "disk_id")
-
-for collection, path, handler in (
-    ("vms", "disk_attachments", children("vms/diskattachments")),
-    ("vms", "disk_attachments.disk", attachment_disks),
-    ("vms", "nics", children("vms/nics")),
-    ("vms", "cluster", references(m.Cluster, "cluster_id")),
-    ("vms", "host", references(m.Host, "host_id")),
-    ("vms", "template", references(m.Template, "template_id")),
-    ("templates", "disk_attachments", children("templates/diskattachments")),
-    ("templates", "disk_attachments.disk", attachment_disks),
-    ("clusters", "data_center", references(m.DataCenter, "data_center_id")),
-    ("hosts", "cluster", references(m.Cluster, "cluster_id")),
-    ("hosts", "nics", children("hosts/nics")),
-    ("disks", "storage_domains", reference_lists(m.StorageDomain, "storage_domain_ids")),
-):
-    HANDLERS.register(collection, path, handler)

@@ -1,66 +1,71 @@
 """``follow=`` for the service layer: parse the tree, check its links, run handlers, crawl the rest.
 
 The generic resolver follows any link of any type with one query per entity and link, as the
-engine's own follower does; the handlers in :data:`HANDLERS` (``follow_handlers``) load a whole
+engine's own follower does; the registry's optimized handlers (``follow_handlers``) load a whole
 level in one query.
 """
 from __future__ import annotations
 
 from typing import Any, Optional
 
-from follow import FollowResult, FollowSyntaxError, LinkNode, UnknownLink, follow_links, parse_follow
-
 from engine_api.faults import BadRequest
 from engine_api.services.context import RequestContext
-from engine_api.services.follow_handlers import HANDLERS
-from engine_api.services.registry import REGISTRY, CollectionDef
+from engine_api.services.registry import CollectionDef, Registry
 from engine_api.types import TypeSchema
 from engine_api.types.links import LinkTarget, link_target
+from follow import (
+    FollowResult,
+    FollowSyntaxError,
+    LinkNode,
+    UnknownLink,
+    follow_links,
+    parse_follow,
+)
 
-__all__ = ["HANDLERS", "check_links", "follow", "resolve_link"]
+__all__ = ["check_links", "follow", "resolve_link"]
 
 
-def _sub_collection(schema: type[TypeSchema], rel: str) -> Optional[CollectionDef]:
+def _sub_collection(registry: Registry, schema: type[TypeSchema], rel: str) -> Optional[CollectionDef]:
     """The nested collection ``rel`` below a top-level collection of ``schema`` (``vms/nics``)."""
-    for coll in REGISTRY:
+    for coll in registry:
         if coll.parent is not None and coll.rel == rel and coll.parent.schema is schema:
             return coll
     return None
 
 
-def _target(schema: type[TypeSchema], node: LinkNode) -> LinkTarget:
+def _target(registry: Registry, schema: type[TypeSchema], node: LinkNode) -> LinkTarget:
     """What ``node`` names on ``schema``, if the engine serves it; else :class:`UnknownLink`."""
     target = link_target(schema, node.key)
     if target is not None:
-        if target.kind == "collection" and _sub_collection(schema, target.rel) is not None:
+        if target.kind == "collection" and _sub_collection(registry, schema, target.rel) is not None:
             return target
-        if target.kind != "collection" and REGISTRY.top_level(target.collection) is not None:
+        if target.kind != "collection" and registry.top_level(target.collection) is not None:
             return target
     raise UnknownLink(node.name, schema.__name__, node.path)
 
 
-def check_links(schema: type[TypeSchema], node: LinkNode) -> None:
+def check_links(registry: Registry, schema: type[TypeSchema], node: LinkNode) -> None:
     """Check every link below ``node`` against the types, before any data is loaded.
 
     Raises :class:`UnknownLink` for the first link a type does not have, so a bad name is a
     fault whether or not there is anything to follow.
     """
     for child in node.children:
-        check_links(_target(schema, child).schema, child)
+        check_links(registry, _target(registry, schema, child).schema, child)
 
 
 def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
     """One link of one entity: a list for a sub-collection, an entity or None for a reference."""
-    owner = REGISTRY.for_model(type(parent))
+    owner = ctx.registry.for_model(type(parent))
     if owner is None:
         raise UnknownLink(node.name, type(parent).__name__, node.path)
-    target = _target(owner.schema, node)
+    target = _target(ctx.registry, owner.schema, node)
     if target.kind == "collection":
-        nested = _sub_collection(owner.schema, target.rel)
+        nested = _sub_collection(ctx.registry, owner.schema, target.rel)
         assert nested is not None and nested.parent is not None
         stmt = nested.base_query(ctx, getattr(parent, nested.parent.id_attribute))
         return list(ctx.session.scalars(stmt.order_by(*nested.order_columns())))
-    referenced = REGISTRY.top_level(target.collection)
+    referenced = ctx.registry.top_level(target.collection)
     assert referenced is not None
     if target.kind == "reference":
         value = getattr(parent, target.source, None)
@@ -83,8 +88,9 @@ def follow(ctx: RequestContext, coll: CollectionDef, entities: list[Any]) -> tup
     if not tree.children:
         return None, None
     try:
-        check_links(coll.schema, tree)
-        followed = follow_links(coll.key, entities, tree, resolve=resolve_link, registry=HANDLERS, context=ctx)
+        check_links(ctx.registry, coll.schema, tree)
+        followed = follow_links(coll.key, entities, tree, resolve=resolve_link, registry=ctx.registry.handlers,
+                                context=ctx)
     except UnknownLink as error:
         raise BadRequest(error.message, reason="Operation Failed") from None
     return tree, followed

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from engine_api import limits
 from engine_api.faults import BadRequest, entity_not_found
 from engine_api.services.context import RequestContext
-from engine_api.services.registry import REGISTRY
 from engine_api.types.fields import RefSpec
 
 
 def resolve_ref(ctx: RequestContext, spec: RefSpec) -> Any:
     """The entity a reference names; a 400 fault naming it when there is none."""
-    coll = REGISTRY.top_level(spec.collection)
+    coll = ctx.registry.top_level(spec.collection)
     if coll is None:
         raise BadRequest(f"References to {spec.collection} are not supported")
     model = coll.model

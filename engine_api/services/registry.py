@@ -1,4 +1,8 @@
-"""The collections the API serves, and how each one lists, adds, updates and removes."""
+"""The collections the API serves with behaviour of its own, and how each lists, adds, updates and removes.
+
+A :class:`Registry` is built by :func:`engine_api.api.build_registry` from the concept packages'
+declarations; nothing registers itself on import.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from sqlalchemy import Select, inspect, select
 
 from engine_api.types.base import TypeSchema
+from follow import HandlerRegistry
 
 if TYPE_CHECKING:
     from engine_api.services.context import RequestContext
@@ -16,6 +21,18 @@ AddHook = Callable[["RequestContext", dict[str, Any], Optional[str]], Any]
 UpdateHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
 RemoveHook = Callable[["RequestContext", Any, Optional[str]], None]
 ActionHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
+#: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
+StepHandler = Callable[["RequestContext", str, str, dict[str, Any]], None]
+#: ``lock(session, entity_id)`` takes the row lock of the entity a transition belongs to.
+EntityLock = Callable[[Any, str], None]
+
+
+@dataclass(frozen=True)
+class StepKind:
+    """A kind of transition (``vm``, ``disk``…): what applies its steps, and what locks its entity."""
+
+    handler: StepHandler
+    lock: Optional[EntityLock] = None
 
 
 @dataclass
@@ -74,12 +91,18 @@ class CollectionDef:
 
 
 class Registry:
-    """All collections by key, and top-level collections by rel (for reference lookups)."""
+    """All collections by key, the optimized ``follow=`` handlers, and the kinds of transitions."""
 
     def __init__(self) -> None:
         self._by_key: dict[str, CollectionDef] = {}
+        self.handlers = HandlerRegistry()
+        """The optimized ``follow=`` handlers, by (collection, link path)."""
+        self.steps: dict[str, StepKind] = {}
+        """The kinds of transitions, by name."""
 
     def add(self, collection: CollectionDef) -> CollectionDef:
+        if collection.key in self._by_key:
+            raise ValueError(f"collection {collection.key!r} is declared twice")
         self._by_key[collection.key] = collection
         return collection
 
@@ -103,18 +126,26 @@ class Registry:
     def children_of(self, parent: CollectionDef) -> list[CollectionDef]:
         return [c for c in self._by_key.values() if c.parent is parent]
 
+    @property
+    def entity_types(self) -> tuple[type[TypeSchema], ...]:
+        """The schema of every entity type the collections serve, each once, in declaration order."""
+        return tuple(dict.fromkeys(coll.schema for coll in self._by_key.values()))
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._by_key.values())
 
 
-REGISTRY = Registry()
+#: An optimized ``follow=`` handler's registration: (collection key, link path, handler).
+FollowRegistration = tuple[str, str, Callable[..., list[Any]]]
 
 
-def attach_search_specs() -> None:
-    """Give every top-level collection that has one its search description."""
-    from engine_api.services.search_specs import BY_COLLECTION
+@dataclass(frozen=True)
+class Concept:
+    """What one concept package (``engine_api.vms``…) serves: its collections, the ``follow=``
+    paths it answers with optimized handlers, and the kinds of transitions it schedules."""
 
-    for rel, spec in BY_COLLECTION.items():
-        coll = REGISTRY.top_level(rel)
-        if coll is not None:
-            coll.search = spec
+    name: str
+    description: str
+    collections: tuple[CollectionDef, ...]
+    follow: tuple[FollowRegistration, ...] = ()
+    steps: dict[str, StepKind] = field(default_factory=dict)

@@ -4,7 +4,10 @@ A transition is a row due at a time. One ticker applies due rows for the whole e
 thread per entity), and because they are rows, a transition interrupted by a restart
 finishes after it. A delay of zero applies the step at once, in the caller's transaction.
 
-Locking: a kind may register a ``lock`` that takes the entity's row lock. The ticker takes it
+Each concept package declares the kinds of transitions it has (``STEPS`` in its ``collections``
+module: a :class:`~engine_api.services.registry.StepKind` per kind), and the registry holds them.
+
+Locking: a kind may declare a ``lock`` that takes the entity's row lock. The ticker takes it
 before it claims a due row, and services that cancel an entity's transitions take the same
 row lock first, so both sides lock in the same order (entity, then its transitions) and a
 step never interleaves with an action on the same entity. Step handlers still check that the
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,27 +26,6 @@ from engine_api.models import Transition, utcnow
 from engine_api.services.context import RequestContext
 
 log = logging.getLogger(__name__)
-
-#: ``handler(ctx, entity_id, step, payload)`` applies one step; it may schedule the next.
-StepHandler = Callable[[RequestContext, str, str, dict[str, Any]], None]
-#: ``lock(session, entity_id)`` takes the row lock of the entity a transition belongs to.
-EntityLock = Callable[[Session, str], None]
-
-_HANDLERS: dict[str, StepHandler] = {}
-_LOCKS: dict[str, EntityLock] = {}
-
-
-def step_handler(kind: str, *, lock: Optional[EntityLock] = None) -> Callable[[StepHandler], StepHandler]:
-    """Register the handler of a kind of transition, and optionally its entity's row lock."""
-
-    def register(fn: StepHandler) -> StepHandler:
-        _HANDLERS[kind] = fn
-        if lock is not None:
-            _LOCKS[kind] = lock
-        return fn
-
-    return register
-
 
 def schedule(
     ctx: RequestContext,
@@ -94,11 +76,11 @@ def pending(session: Session, kind: str, entity_id: str) -> list[Transition]:
 
 
 def _apply(ctx: RequestContext, kind: str, entity_id: str, step: str, payload: dict[str, Any]) -> None:
-    handler = _HANDLERS.get(kind)
-    if handler is None:
+    found = ctx.registry.steps.get(kind)
+    if found is None:
         log.error("no handler for transition kind %s", kind)
         return
-    handler(ctx, entity_id, step, payload)
+    found.handler(ctx, entity_id, step, payload)
 
 
 def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500) -> int:
@@ -115,10 +97,11 @@ def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, 
         )
     ]
     applied = 0
+    steps = RequestContext(session=session).registry.steps
     for row_id, kind, entity_id, step, payload in due:
-        lock = _LOCKS.get(kind)
-        if lock is not None:
-            lock(session, entity_id)
+        found = steps.get(kind)
+        if found is not None and found.lock is not None:
+            found.lock(session, entity_id)
         claimed = session.execute(delete(Transition).where(Transition.id == row_id))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue

@@ -25,7 +25,6 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from engine_api.serving.faults import accept_of, fault_response
 
-
 #: The scope extension under which a request finds its :class:`ChunkWriter`.
 CHUNK_WRITER = "engine_emu.chunk_writer"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 from flask import Flask
+from uvicorn.supervisors import Multiprocess
 
 from engine_api.config import Config
 from engine_api.documents.direct import DirectReads

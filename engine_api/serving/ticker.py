@@ -6,8 +6,9 @@ import threading
 import time
 from typing import Any, Optional
 
+from engine_api.services import transitions
 from engine_api.serving.lease import Lease
-from engine_api.services import monitoring, transitions
+from engine_api.vms import monitoring
 
 log = logging.getLogger(__name__)
 

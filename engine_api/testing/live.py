@@ -5,7 +5,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-
 from engine_api.app import create_app
 from engine_api.config import Config
 from engine_api.serving import EngineServer, ServeOptions
@@ -62,7 +61,7 @@ class LiveEngine:
         When it returns, every Domain XML reported before the call has been applied (by this
         cycle or by the engine's own). Returns the ids of the VMs whose XML this cycle read.
         """
-        from engine_api.services import monitoring
+        from engine_api.vms import monitoring
 
         return monitoring.run_cycle(self.db, self.engine.settings)
 

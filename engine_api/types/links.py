@@ -5,12 +5,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from engine_api.types import BY_TYPE_NAME, TypeSchema
+from engine_api.types import TypeSchema
 from engine_api.types.fields import Ref, WrappedList
 
-_BY_COLLECTION = {schema.collection: schema for schema in BY_TYPE_NAME.values() if schema.collection}
-# Nested collections share a rel with top-level ones (``nics``); references name top-level ones.
-_BY_COLLECTION.update({"nics": BY_TYPE_NAME["nic"], "hosts": BY_TYPE_NAME["host"]})
+
+@lru_cache(maxsize=1)
+def _by_type_name() -> dict[str, type[TypeSchema]]:
+    from engine_api.api import registry
+
+    return {schema.type_name: schema for schema in registry().entity_types}
+
+
+@lru_cache(maxsize=1)
+def _by_collection() -> dict[str, type[TypeSchema]]:
+    """The schema a reference to a top-level collection names. Nested collections share a rel
+    with top-level ones (``nics``), so the top-level one's type wins."""
+    by_name = _by_type_name()
+    found = {schema.collection: schema for schema in by_name.values() if schema.collection}
+    found.update({"nics": by_name["nic"], "hosts": by_name["host"]})
+    return found
 
 
 @dataclass(frozen=True)
@@ -44,16 +57,17 @@ def link_target(schema_cls: type[TypeSchema], key: str) -> Optional[LinkTarget]:
     wanted = _normalized(key)
     for rel, attribute, item_type in schema_cls.links:
         if rel == wanted:
-            return LinkTarget(attribute, BY_TYPE_NAME[item_type], "collection", rel=rel)
+            return LinkTarget(attribute, _by_type_name()[item_type], "collection", rel=rel)
+    by_collection = _by_collection()
     for name, field in schema_cls().fields.items():
         if field.load_only or _normalized(name) != wanted:
             continue
-        if isinstance(field, Ref) and field.collection in _BY_COLLECTION:
-            return LinkTarget(name, _BY_COLLECTION[field.collection], "reference",
+        if isinstance(field, Ref) and field.collection in by_collection:
+            return LinkTarget(name, by_collection[field.collection], "reference",
                               source=field.attribute or name, collection=field.collection)
         if isinstance(field, WrappedList) and isinstance(field.inner, Ref):
             inner = field.inner.collection
-            if inner in _BY_COLLECTION:
-                return LinkTarget(name, _BY_COLLECTION[inner], "references",
+            if inner in by_collection:
+                return LinkTarget(name, by_collection[inner], "references",
                                   source=field.attribute or name, collection=inner)
     return None

@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import DataError, IntegrityError, InternalError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from engine_api.database_faults import fault_for

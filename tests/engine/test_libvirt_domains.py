@@ -11,10 +11,13 @@ from sqlalchemy import select
 import domainxml as dx
 from engine_api import models as m
 from engine_api.db import Database
-from engine_api.services import libvirt_domains, monitoring, vms
 from engine_api.services.context import RequestContext, Settings
+from engine_api.vms import libvirt_domains, monitoring, nics
 from fixtures import seed
-from tests.domainxml.test_domainxml_libvirt import assert_disks_and_nics_pair_by_alias, round_trip
+from tests.domainxml.test_domainxml_libvirt import (
+    assert_disks_and_nics_pair_by_alias,
+    round_trip,
+)
 
 
 @pytest.fixture
@@ -103,7 +106,7 @@ def test_a_monitoring_cycle_reads_only_the_vms_whose_devices_hash_changed(databa
     assert database.counter.count == 1
     target = next(vm for vm in running if vm.status == "up")
     with database.transaction() as session:
-        nic = vms.add_vm_nic(RequestContext(session=session), {"name": "hot"}, target.id)
+        nic = nics.add_vm_nic(RequestContext(session=session), {"name": "hot"}, target.id)
     with database.transaction() as session:
         assert monitoring.changed_vms(session) == [target.id]
     assert monitoring.run_cycle(database, settings) == [target.id]

@@ -17,7 +17,6 @@ from follow import (
     parse_follow,
 )
 
-
 # -- a tiny fake model ---------------------------------------------------------------------
 # eq=True with unsafe_hash=False makes these unhashable and equal when their fields are equal,
 # like ORM objects that give no hashing guarantees: the follower must go by identity.

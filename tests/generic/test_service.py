@@ -85,7 +85,6 @@ def test_xml_and_json_read_back_what_was_set(http, engine):
     assert "<date>2026-03-01T08:00:00.000+00:00</date>" in xml or "<date>2026-03-01T10:00:00.000+02:00</date>" in xml
 
     import ovirtsdk4.types as types
-
     from ovirtsdk4.reader import Reader
     snapshot = Reader.read(xml.encode())
     assert isinstance(snapshot, types.Snapshot) and snapshot.os.boot.devices == [types.BootDevice.HD,

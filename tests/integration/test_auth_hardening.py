@@ -13,7 +13,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.services.auth import ADMIN_USER_ID
+from engine_api.system.auth import ADMIN_USER_ID
 from tests.helpers import row_counts
 
 pytestmark = pytest.mark.scenario("demo")

@@ -8,9 +8,11 @@ import ovirtsdk4.types as types
 import pytest
 from lxml import etree
 
+from engine_api.api import registry
 from engine_api.services import follow_handlers
-from engine_api.services.following import HANDLERS
-from engine_api.services.registry import REGISTRY
+
+REGISTRY = registry()
+HANDLERS = REGISTRY.handlers
 from engine_api.types.fields import Ref, WrappedList
 
 FOLLOW = "disk_attachments.disk,nics"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine_api import models as m
-from engine_api.services import macs
+from engine_api.network import macs
 from tests.helpers import row_counts
 
 pytestmark = pytest.mark.scenario("demo")

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 
 from engine_api import models as m
 from engine_api.normalize import API_ROOT
-from engine_api.services import monitoring
+from engine_api.vms import monitoring
 from tests.helpers import row_counts, wait_for
 
 pytestmark = pytest.mark.scenario("demo")

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-
 from vm_search_model import Base
 
 BACKENDS = [

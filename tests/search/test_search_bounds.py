@@ -11,9 +11,16 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from engine_api import models as m
-from engine_api.search import SearchSyntaxError, SearchTooComplex, compile_search, parse_search
+from engine_api.api import registry
+from engine_api.search import (
+    SearchSyntaxError,
+    SearchTooComplex,
+    compile_search,
+    parse_search,
+)
 from engine_api.search.parser import MAX_NESTING, MAX_SEARCH_LENGTH, MAX_TERMS
-from engine_api.services.search_specs import BY_COLLECTION
+
+BY_COLLECTION = {coll.key: coll.search for coll in registry() if coll.search is not None}
 
 
 def _nested(words: list[str], joiner: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, Engine, Uuid, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
+from vm_search_model import VM_SEARCH, HostRow, Vm, VmRow, load_rows
 
 from engine_api.search import (
     FieldKind,
@@ -19,8 +20,7 @@ from engine_api.search import (
     compile_search,
     parse_search,
 )
-from engine_api.search.compiler import like_pattern, glob_pattern
-from vm_search_model import VM_SEARCH, HostRow, Vm, VmRow, load_rows
+from engine_api.search.compiler import glob_pattern, like_pattern
 
 HOST_A = HostRow(1, "Host-A", "10.0.0.1")
 HOST_B = HostRow(2, "host-b", None)

@@ -19,8 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-
-from engine_api.search import SearchSyntaxError, compile_search, parse_search
 from vm_search_model import (
     VM_SEARCH,
     VM_STATUSES,
@@ -34,6 +32,8 @@ from vm_search_model import (
     load_rows,
     reference_search,
 )
+
+from engine_api.search import SearchSyntaxError, compile_search, parse_search
 
 # ASCII with every character that means something to LIKE, GLOB, the parser or quoting.
 ALPHABET = "aAbBzZ019 _%*?[]\\\"-.:'"

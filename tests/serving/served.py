@@ -6,8 +6,8 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Optional
 
 

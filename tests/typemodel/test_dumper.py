@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine_api.services.registry import REGISTRY
+from engine_api.api import registry
 from engine_api.types.dumper import compile_dumper
 
 
@@ -21,7 +21,7 @@ def _wire(value):
 def test_compiled_dump_equals_schema_dump_for_every_collection(engine):
     compared = set()
     with engine.db.transaction() as session:
-        for coll in REGISTRY:
+        for coll in registry():
             for entity in session.scalars(select(coll.model).limit(50)):
                 assert _wire(compile_dumper(coll.schema)(entity)) == _wire(coll.schema().dump(entity)), coll.key
                 compared.add(coll.schema.__name__)

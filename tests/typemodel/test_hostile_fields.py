@@ -11,7 +11,8 @@ from typing import Any, Iterator
 import pytest
 from marshmallow import Schema, ValidationError, fields
 
-from engine_api.types import ENTITY_TYPES, ActionParameters
+from engine_api.api import registry
+from engine_api.types.actions import ActionParameters
 from engine_api.types.fields import Boolean, Inline, Integer, Struct
 
 HOSTILE_VALUES: list[Any] = [
@@ -38,7 +39,7 @@ def _nest(path: tuple[str, ...], value: Any) -> dict[str, Any]:
     return data
 
 
-CASES = [(schema, path) for schema in (*ENTITY_TYPES, ActionParameters) for path, _ in _leaves(schema())]
+CASES = [(schema, path) for schema in (*registry().entity_types, ActionParameters) for path, _ in _leaves(schema())]
 
 
 @pytest.mark.parametrize("schema_cls, path", CASES, ids=[f"{s.__name__}.{'.'.join(p)}" for s, p in CASES])

@@ -1,14 +1,11 @@
-"""Schemas of the API root, events, jobs, users, actions and faults."""
+"""Schemas of the API root, users, events and jobs."""
 from __future__ import annotations
-
-from typing import Any
 
 from marshmallow import fields
 
 from engine_api.types import enums
 from engine_api.types.base import StructSchema, TypeSchema
 from engine_api.types.fields import (
-    API_PREFIX,
     Boolean,
     DateTime,
     Enum,
@@ -16,7 +13,6 @@ from engine_api.types.fields import (
     Ref,
     String,
     Struct,
-    WrappedList,
 )
 
 
@@ -111,50 +107,3 @@ class Api(StructSchema):
     authenticated_user = Ref("users")
     effective_user = Ref("users")
     link = fields.List(fields.Dict())
-
-
-class Fault(StructSchema):
-    type_name = "fault"
-
-    reason = String()
-    detail = String()
-
-
-class ActionParameters(StructSchema):
-    """The body of an action (``POST /vms/{id}/start``): the parameters actions take."""
-
-    type_name = "action"
-
-    async_ = Boolean(data_key="async")
-    force = Boolean()
-    pause = Boolean()
-    use_cloud_init = Boolean()
-    use_sysprep = Boolean()
-    volatile = Boolean()
-    filter = Boolean()
-    reason = String()
-    host = Ref("hosts")
-    cluster = Ref("clusters")
-    vm = Struct(lambda: ActionVm())
-    maintenance_after_restart = Boolean()
-    stop_gluster_service = Boolean()
-    correlation_id = String()
-
-
-class ActionVm(StructSchema):
-    placement_policy = Struct(lambda: ActionPlacement())
-
-
-class ActionPlacement(StructSchema):
-    hosts = WrappedList("host", Ref("hosts"))
-
-
-def action_result(status: str, **extra: Any) -> dict[str, Any]:
-    """The wire shape of an action's answer."""
-    data: dict[str, Any] = dict(extra)
-    data["status"] = status
-    return data
-
-
-def job_href(job_id: str) -> str:
-    return f"{API_PREFIX}/jobs/{job_id}"

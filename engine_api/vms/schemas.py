@@ -1,14 +1,13 @@
-"""Schemas of VMs, templates and their devices: disks, disk attachments, NICs."""
+"""Schemas of VMs, templates, their disk attachments and vNICs."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from marshmallow import pre_load
-
+from engine_api.storage.schemas import Disk
 from engine_api.types import enums
 from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.common import Mac, Named, Topology, owner_href
 from engine_api.types.fields import (
-    API_PREFIX,
     Boolean,
     DateTime,
     Enum,
@@ -18,12 +17,6 @@ from engine_api.types.fields import (
     String,
     WrappedList,
 )
-from engine_api.types.infra import Mac, Named, Topology
-
-
-def _owner_href(obj: Any) -> str:
-    """The href of the VM or template a disk attachment or NIC belongs to."""
-    return f"{API_PREFIX}/vms/{obj.vm_id}" if obj.vm_id else f"{API_PREFIX}/templates/{obj.template_id}"
 
 
 class VmCpu(StructSchema):
@@ -110,35 +103,23 @@ class Template(VmBase):
     vm = Ref("vms", attribute="source_vm_id", load_only=True)
 
 
-class Disk(TypeSchema):
-    type_name, plural, collection = "disk", "disks", "disks"
+class Nic(TypeSchema):
+    type_name, plural, collection = "nic", "nics", "nics"
 
     name = String()
-    alias = String(attribute="name", dump_only=True)
     description = String()
     comment = String()
-    provisioned_size = Integer()
-    actual_size = Integer(dump_only=True)
-    total_size = Integer(attribute="actual_size", dump_only=True)
-    format = Enum(enums.DISK_FORMAT)
-    sparse = Boolean()
-    shareable = Boolean()
-    wipe_after_delete = Boolean()
-    propagate_errors = Boolean()
-    status = Enum(enums.DISK_STATUS, dump_only=True)
-    storage_type = Enum(enums.DISK_STORAGE_TYPE)
-    content_type = Enum(enums.DISK_CONTENT_TYPE)
-    image_id = String(dump_only=True)
-    storage_domains = WrappedList("storage_domain", Ref("storagedomains"), attribute="storage_domain_ids")
+    interface = Enum(enums.NIC_INTERFACE)
+    mac = Inline(Mac)
+    vnic_profile = Ref("vnicprofiles", attribute="vnic_profile_id")
+    plugged = Boolean()
+    linked = Boolean()
+    vm = Ref("vms", attribute="vm_id", dump_only=True)
     template = Ref("templates", attribute="template_id", dump_only=True)
 
-    @pre_load
-    def _alias_as_name(self, data: Any, **kwargs: Any) -> Any:
-        """Older clients name a disk by its ``alias``."""
-        if isinstance(data, Mapping) and "alias" in data and "name" not in data:
-            data = dict(data)
-            data["name"] = data.pop("alias")
-        return data
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        return f"{owner_href(obj)}/nics/{obj.id}"
 
 
 class DiskRef(Ref):
@@ -166,25 +147,4 @@ class DiskAttachment(TypeSchema):
 
     @classmethod
     def href(cls, obj: Any) -> str:
-        return f"{_owner_href(obj)}/diskattachments/{obj.disk_id}"
-
-
-class Nic(TypeSchema):
-    type_name, plural, collection = "nic", "nics", "nics"
-
-    name = String()
-    description = String()
-    comment = String()
-    interface = Enum(enums.NIC_INTERFACE)
-    mac = Inline(Mac)
-    vnic_profile = Ref("vnicprofiles", attribute="vnic_profile_id")
-    plugged = Boolean()
-    linked = Boolean()
-    vm = Ref("vms", attribute="vm_id", dump_only=True)
-    template = Ref("templates", attribute="template_id", dump_only=True)
-
-    @classmethod
-    def href(cls, obj: Any) -> str:
-        return f"{_owner_href(obj)}/nics/{obj.id}"
-
-
+        return f"{owner_href(obj)}/diskattachments/{obj.disk_id}"

@@ -7,7 +7,6 @@ from sqlalchemy import case, func, select
 
 from engine_api import models as m
 from engine_api.services.context import RequestContext
-from engine_api.services.registry import REGISTRY
 from engine_api.services.results import WireResult
 from engine_api.types import API_PREFIX
 from engine_api.version import ENGINE_VERSION, PRODUCT_NAME, PRODUCT_VENDOR
@@ -25,7 +24,7 @@ def _counts(ctx: RequestContext, column: Any, active: Any) -> dict[str, int]:
 def api_root(ctx: RequestContext) -> WireResult:
     major, minor, build, revision = ENGINE_VERSION
     links: list[dict[str, str]] = []
-    for coll in sorted((c for c in REGISTRY if c.parent is None), key=lambda c: c.rel):
+    for coll in sorted((c for c in ctx.registry if c.parent is None), key=lambda c: c.rel):
         links.append({"href": f"{API_PREFIX}/{coll.rel}", "rel": coll.rel})
         if coll.rel in SEARCHABLE:
             links.append({"href": f"{API_PREFIX}/{coll.rel}?search={{query}}", "rel": f"{coll.rel}/search"})

@@ -26,9 +26,9 @@ import domainxml as dx
 from engine_api import models as m
 from engine_api.db import Database
 from engine_api.faults import BadRequest, NotFound, cannot
-from engine_api.services import libvirt_domains
 from engine_api.services.context import RequestContext
 from engine_api.services.results import RawResult, WireResult
+from engine_api.vms import libvirt_domains
 
 log = logging.getLogger(__name__)
 

@@ -33,11 +33,13 @@ from sqlalchemy.orm import Session
 
 from engine_api import models as m
 from engine_api.faults import Conflict, cannot
-from engine_api.services import events, jobs, libvirt_domains, transitions
+from engine_api.services import transitions
 from engine_api.services.context import RequestContext
-from engine_api.services.events import acting_user
 from engine_api.services.refs import resolve_ref
+from engine_api.system import events, jobs
+from engine_api.system.events import acting_user
 from engine_api.types.fields import RefSpec, href_of
+from engine_api.vms import libvirt_domains
 
 #: States in which a VM occupies a host (and the host runs a domain for it).
 RUNNING_STATES = libvirt_domains.DOMAIN_STATES
@@ -76,7 +78,7 @@ _PHRASES = {
 }
 
 
-def _lock_vm(session: Session, vm_id: str) -> None:
+def lock_vm_row(session: Session, vm_id: str) -> None:
     session.execute(select(m.Vm.id).where(m.Vm.id == vm_id).with_for_update())
 
 
@@ -433,7 +435,6 @@ _STEPS = {
 }
 
 
-@transitions.step_handler(KIND, lock=_lock_vm)
 def vm_step(ctx: RequestContext, vm_id: str, step: str, payload: dict[str, Any]) -> None:
     """Apply one step of a VM's operation, if the VM is still where the operation left it."""
     job_id = payload.pop("job_id", None)

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 import domainxml as dx
 from engine_api import models as m
 from engine_api.faults import cannot
-from engine_api.services import events
 from engine_api.services.context import RequestContext
+from engine_api.system import events
 
 MIB = 1024**2
 NO_POOL = "00000000-0000-0000-0000-000000000000"

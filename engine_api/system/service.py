@@ -1,4 +1,4 @@
-"""Events, jobs and users."""
+"""Events, jobs and users as the API adds and removes them."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -7,13 +7,12 @@ from sqlalchemy import select
 
 from engine_api import limits
 from engine_api import models as m
-from engine_api import types as t
 from engine_api.faults import cannot
-from engine_api.services import jobs
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require
-from engine_api.services.registry import REGISTRY, CollectionDef
+from engine_api.system import jobs
 
+# -- events -------------------------------------------------------------------------------
 
 def events_query(ctx: RequestContext, parent_id: Optional[str]) -> Any:
     stmt = select(m.Event)
@@ -31,6 +30,8 @@ def add_event(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str
     ctx.session.add(event)
     return event
 
+
+# -- jobs ---------------------------------------------------------------------------------
 
 def clear_job(ctx: RequestContext, job: m.Job, params: dict[str, Any]) -> None:
     if not job.external and job.status == "started":
@@ -55,6 +56,8 @@ def add_job(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str])
     return job
 
 
+# -- users --------------------------------------------------------------------------------
+
 def add_user(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.User:
     """A user of a directory added to the engine (``POST /users``), by its ``user_name``
     (``name@domain``; the domain defaults to ``internal-authz``)."""
@@ -74,12 +77,3 @@ def remove_user(ctx: RequestContext, user: m.User, parent_id: Optional[str]) -> 
     if user.id == ctx.user_id or user.user_name == ctx.settings.admin_user:
         raise cannot("remove User", "The engine's administrator, and the user who asks, cannot be removed")
     ctx.session.delete(user)
-
-
-EVENTS = REGISTRY.add(CollectionDef(
-    "events", t.Event, m.Event, "Event", order_by=("-id",), list_query=events_query, add=add_event))
-JOBS = REGISTRY.add(CollectionDef(
-    "jobs", t.Job, m.Job, "Job", order_by=("-start_time", "id"), add=add_job, removable=False,
-    actions={"clear": clear_job, "end": end_job}))
-USERS = REGISTRY.add(CollectionDef(
-    "users", t.User, m.User, "User", order_by=("user_name",), add=add_user, remove=remove_user))

@@ -1,0 +1,1 @@
+"""Data centers and clusters: the topology every other entity belongs to."""

@@ -1,0 +1,1 @@
+"""Hosts: their lifecycle, network interfaces, and the monitoring of the VMs they run."""

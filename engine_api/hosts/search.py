@@ -1,0 +1,30 @@
+"""What ``search=`` understands on hosts."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine_api import models as m
+from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.types import enums
+
+HOSTS = SearchSpec(
+    entity="Hosts", entity_aliases=("Host",),
+    fields=[
+        SearchField("name", m.Host.name),
+        SearchField("description", m.Host.description),
+        SearchField("comment", m.Host.comment),
+        SearchField("id", m.Host.id),
+        SearchField("address", m.Host.address),
+        SearchField("status", m.Host.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.HOST_STATUS)),
+        SearchField("memory", m.Host.memory, kind=FieldKind.INT),
+        SearchField("cluster", name_of(m.Cluster, m.Host.cluster_id), aliases=("cluster.name", "clusters.name")),
+        SearchField("datacenter",
+                    select(m.DataCenter.name).join(m.Cluster, m.Cluster.data_center_id == m.DataCenter.id)
+                    .where(m.Cluster.id == m.Host.cluster_id).correlate_except(m.DataCenter, m.Cluster)
+                    .scalar_subquery(),
+                    aliases=("datacenter.name", "datacenters.name")),
+    ],
+    free_text=[m.Host.name, m.Host.address, m.Host.description],
+    default_sort=[("name", "asc")],
+    unique_key=m.Host.id,
+)

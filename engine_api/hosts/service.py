@@ -1,0 +1,171 @@
+"""Hosts: installing one, activating and deactivating it, checking for upgrades, removing it."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from engine_api import models as m
+from engine_api.faults import BadRequest, cannot
+from engine_api.network.macs import format_mac
+from engine_api.network.service import MANAGEMENT_NETWORK
+from engine_api.services import transitions
+from engine_api.services.context import RequestContext
+from engine_api.services.crud import require, unique_name
+from engine_api.system import events, jobs
+from engine_api.system.events import acting_user
+from engine_api.types import API_PREFIX
+from engine_api.vms.lifecycle import RUNNING_STATES
+
+
+def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Host:
+    data.pop("root_password", None)
+    if not data.get("cluster_id"):
+        default = ctx.session.scalars(select(m.Cluster).where(m.Cluster.name == "Default")).first()
+        if default is None:
+            raise BadRequest("Host [cluster] required for add", reason="Incomplete parameters")
+        data["cluster_id"] = default.id
+    require(data, "Host", "name", "address")
+    unique_name(ctx, m.Host, data["name"], "Host")
+    host = m.Host(**data)
+    host.status = "installing"
+    ctx.session.add(host)
+    ctx.session.flush()
+    management = ctx.session.scalars(
+        select(m.Network.id).join(m.ClusterNetwork, m.ClusterNetwork.network_id == m.Network.id)
+        .where(m.ClusterNetwork.cluster_id == host.cluster_id, m.Network.name == MANAGEMENT_NETWORK)
+    ).first()
+    serial = int(host.id.replace("-", "")[:8], 16)
+    for index in range(2):
+        ctx.session.add(m.HostNic(
+            host_id=host.id, name=f"eth{index}",
+            mac=format_mac(0x001A4A000000 + ((serial * 2 + index) & 0xFFFFFF)),
+            ip_address=host.address if index == 0 else None,
+            network_id=management if index == 0 else None,
+        ))
+    events.record_event(ctx, 42, f"Host {host.name} was added by {acting_user(ctx)}.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "installed")
+    return host
+
+
+def lock_host(session: Any, host_id: str) -> None:
+    session.execute(select(m.Host.id).where(m.Host.id == host_id).with_for_update())
+
+
+def host_step(ctx: RequestContext, host_id: str, step: str, payload: dict[str, Any]) -> None:
+    job_id = payload.get("job_id")
+    correlation_id = payload.get("correlation_id")
+    host = ctx.session.get(m.Host, host_id)
+    if host is None:
+        jobs.end_job(ctx, job_id, "aborted")
+        return
+    if step == "installed" and host.status == "installing":
+        host.status = "initializing"
+        events.record_event(ctx, 507, f"Host {host.name} installation finished.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        transitions.schedule(ctx, "host", host.id, "up", payload={"correlation_id": correlation_id}
+                             if correlation_id else None)
+    elif step == "up" and host.status in ("initializing", "unassigned"):
+        host.status = "up"
+        events.record_event(ctx, 13, f"Status of host {host.name} was set to Up.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
+    elif step == "maintenance" and host.status == "preparing_for_maintenance":
+        host.status = "maintenance"
+        events.record_event(ctx, 15, f"Host {host.name} was switched to Maintenance Mode.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
+    elif step == "upgrade_checked":
+        events.record_event(ctx, 885, f"Check for available updates on host {host.name} was completed "
+                            f"successfully with message 'no updates found.'.", host_id=host.id,
+                            cluster_id=host.cluster_id, correlation_id=correlation_id)
+        jobs.end_job(ctx, job_id)
+    else:
+        jobs.end_job(ctx, job_id, "aborted")
+
+
+#: Host states in which the engine checks a host for package updates.
+_UPGRADE_CHECK_STATES = ("up", "maintenance", "non_operational")
+
+
+def check_host_upgrade(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> None:
+    """The engine's check for package updates of a host (``upgradecheck``), asynchronous: it
+    starts (event 884) and, a transition later, finds that no update is available (event 885);
+    a host in another state is skipped (event 887)."""
+    if host.status not in _UPGRADE_CHECK_STATES:
+        events.record_event(ctx, 887, f"Failed to check for available updates on host {host.name}: the host "
+                            f"status is {host.status}.", severity="warning", host_id=host.id,
+                            cluster_id=host.cluster_id)
+        return
+    events.record_event(ctx, 884, f"Started to check for available updates on host {host.name}.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    job = jobs.start_job(ctx, f"Checking for available updates on host {host.name}")
+    transitions.schedule(ctx, "host", host.id, "upgrade_checked", job_id=job.id)
+
+
+#: Host states from which ``deactivate`` and ``activate`` are refused.
+_BUSY_HOST_STATES = ("installing", "installing_os", "initializing", "connecting", "reboot", "kdumping",
+                     "pending_approval")
+
+
+def _host_pending(ctx: RequestContext, host: m.Host) -> None:
+    """End the host's pending steps (their jobs aborted), under the host's row lock."""
+    lock_host(ctx.session, host.id)
+    for row in transitions.pending(ctx.session, "host", host.id):
+        jobs.end_job(ctx, row.job_id, "aborted")
+    transitions.cancel(ctx, "host", host.id)
+
+
+def deactivate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
+    """Maintenance: up → preparing_for_maintenance → maintenance; refused while VMs run on it."""
+
+    action = "switch Host to Maintenance mode"
+    ctx.session.refresh(host, with_for_update=True)
+    if host.status in ("maintenance", "preparing_for_maintenance"):
+        raise cannot(action, "Host is already in Maintenance mode")
+    if host.status in _BUSY_HOST_STATES:
+        raise cannot(action, f"Host status is {host.status}")
+    running = list(ctx.session.scalars(
+        select(m.Vm.name).where(m.Vm.host_id == host.id, m.Vm.status.in_(RUNNING_STATES)).order_by(m.Vm.name)
+    ))
+    if running:
+        raise cannot(action, f"The following VMs are running on the Host: {', '.join(running)}")
+    _host_pending(ctx, host)
+    job = jobs.start_job(ctx, f"Moving Host {host.name} to Maintenance")
+    host.status = "preparing_for_maintenance"
+    events.record_event(ctx, 600, f"Host {host.name} was switched to Maintenance mode by "
+                        f"{acting_user(ctx)}{_reason(params)}.", host_id=host.id,
+                        cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job.id)
+    return {"job": {"href": f"{API_PREFIX}/jobs/{job.id}", "id": job.id}}
+
+
+def activate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
+    """Activation: maintenance (or another inactive state) → unassigned → up."""
+    action = "activate Host"
+    ctx.session.refresh(host, with_for_update=True)
+    if host.status == "up":
+        raise cannot(action, "Host is already Up")
+    if host.status in _BUSY_HOST_STATES + ("unassigned",):
+        raise cannot(action, f"Host status is {host.status}")
+    _host_pending(ctx, host)
+    job = jobs.start_job(ctx, f"Activating Host {host.name}")
+    host.status = "unassigned"
+    events.record_event(ctx, 16, f"Host {host.name} was activated by {acting_user(ctx)}.",
+                        host_id=host.id, cluster_id=host.cluster_id)
+    transitions.schedule(ctx, "host", host.id, "up", job_id=job.id)
+    return {"job": {"href": f"{API_PREFIX}/jobs/{job.id}", "id": job.id}}
+
+
+def _reason(params: dict[str, Any]) -> str:
+    return f" (Reason: {params['reason']})" if params.get("reason") else ""
+
+
+def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = None) -> None:
+    if host.status not in ("maintenance", "install_failed", "non_responsive", "down", "installing"):
+        raise cannot("remove Host", "Host must be in Maintenance mode first")
+    transitions.cancel(ctx, "host", host.id)
+    ctx.session.delete(host)
+    events.record_event(ctx, 44, f"Host {host.name} was removed by {acting_user(ctx)}.",
+                        cluster_id=host.cluster_id)

@@ -1,0 +1,1 @@
+"""Networks: logical networks, their attachment to clusters, vNIC profiles and MAC pools."""

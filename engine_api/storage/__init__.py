@@ -1,0 +1,1 @@
+"""Storage: storage domains and their attachment to data centers, disks, and disk attachments."""

@@ -1,0 +1,90 @@
+"""Disks: creating one on a storage domain (locked until it is ready), removing it."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from engine_api import models as m
+from engine_api.faults import BadRequest, cannot
+from engine_api.services import transitions
+from engine_api.services.context import RequestContext
+from engine_api.services.crud import require
+from engine_api.system import events, jobs
+from engine_api.system.events import acting_user
+from engine_api.vms import attachments, devices, libvirt_domains
+from engine_api.vms.lifecycle import RUNNING_STATES
+
+
+def new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
+    domains = data.pop("storage_domain_ids", None) or []
+    require(data, "Disk", "provisioned_size", "format")
+    if not domains:
+        raise BadRequest("Disk [storageDomains] required for add", reason="Incomplete parameters")
+    if data["provisioned_size"] <= 0:
+        raise BadRequest("Disk provisioned_size must be positive")
+    domain = ctx.session.get(m.StorageDomain, domains[0])
+    if domain is None or domain.status not in ("active",):
+        raise cannot("add Disk", "Storage Domain is not active")
+    data.setdefault("name", f"disk_{m.new_id()[:8]}")
+    disk = m.Disk(**data)
+    disk.storage_domain_id = domains[0]
+    disk.status = "locked"
+    disk.actual_size = 0 if disk.sparse else disk.provisioned_size
+    ctx.session.add(disk)
+    ctx.session.flush()
+    job = jobs.start_job(ctx, f"Adding Disk {disk.name}")
+    events.record_event(ctx, 2020, f"Add-Disk operation of '{disk.name}' was initiated by "
+                        f"{acting_user(ctx)}.", storage_domain_id=disk.storage_domain_id)
+    transitions.schedule(ctx, "disk", disk.id, "ok", job_id=job.id)
+    return disk
+
+
+def add_disk(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Disk:
+    return new_disk(ctx, data)
+
+
+def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, Any]) -> None:
+    disk = ctx.session.get(m.Disk, disk_id)
+    if disk is not None and disk.status == "locked":
+        disk.status = "ok"
+        if payload.get("job_id"):
+            events.record_event(ctx, 2021, f"The disk '{disk.name}' was successfully added.",
+                                storage_domain_id=disk.storage_domain_id,
+                                correlation_id=payload.get("correlation_id"))
+        for attachment in ctx.session.scalars(select(m.DiskAttachment).where(
+                m.DiskAttachment.disk_id == disk.id, m.DiskAttachment.active.is_(True),
+                m.DiskAttachment.vm_id.is_not(None))):
+            vm = ctx.session.get(m.Vm, attachment.vm_id)
+            if vm is not None and vm.status in libvirt_domains.HOTPLUG_STATES:
+                devices.set_plugged(ctx, vm.id, disk.id, True)
+                attachments.plug_disk(ctx, vm, attachment, disk, True)
+    jobs.end_job(ctx, payload.get("job_id"))
+
+
+def remove_disk(ctx: RequestContext, disk: m.Disk, parent_id: Optional[str] = None) -> None:
+    vm_ids = list(ctx.session.scalars(select(m.DiskAttachment.vm_id).where(m.DiskAttachment.disk_id == disk.id)))
+    running = ctx.session.scalars(select(m.Vm.id).where(m.Vm.id.in_(vm_ids), m.Vm.status.in_(RUNNING_STATES))).first()
+    if running:
+        raise cannot("remove Disk", "Disk is attached to a running VM")
+    if disk.status == "locked":
+        raise cannot("remove Disk", "Disk is locked. Please try again later")
+    for vm_id in vm_ids:
+        if vm_id:
+            devices.remove_device(ctx, vm_id, disk.id)
+    ctx.session.delete(disk)
+    domain = ctx.session.get(m.StorageDomain, disk.storage_domain_id) if disk.storage_domain_id else None
+    events.record_event(ctx, 2014, f"Disk {disk.name} was successfully removed from domain "
+                        f"{domain.name if domain else ''} (User {acting_user(ctx)}).",
+                        storage_domain_id=disk.storage_domain_id)
+
+
+def storage_domain_disks(ctx: RequestContext, domain_id: Optional[str]) -> Any:
+    return select(m.Disk).where(m.Disk.storage_domain_id == domain_id)
+
+
+def add_storage_domain_disk(ctx: RequestContext, data: dict[str, Any], domain_id: Optional[str]) -> m.Disk:
+    """A floating disk added through its storage domain (``POST /storagedomains/{id}/disks``):
+    the same as ``POST /disks`` naming that domain."""
+    data["storage_domain_ids"] = [domain_id]
+    return new_disk(ctx, data)

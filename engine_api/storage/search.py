@@ -1,0 +1,45 @@
+"""What ``search=`` understands on storage domains and disks."""
+from __future__ import annotations
+
+from engine_api import models as m
+from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.types import enums
+
+STORAGE_DOMAINS = SearchSpec(
+    entity="Storage", entity_aliases=("StorageDomains", "StorageDomain", "Storages"),
+    fields=[
+        SearchField("name", m.StorageDomain.name),
+        SearchField("description", m.StorageDomain.description),
+        SearchField("comment", m.StorageDomain.comment),
+        SearchField("id", m.StorageDomain.id),
+        SearchField("status", m.StorageDomain.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.STORAGE_DOMAIN_STATUS)),
+        SearchField("type", m.StorageDomain.storage_type, kind=FieldKind.ENUM, enum_values=enum_values(enums.STORAGE_TYPE)),
+        SearchField("available", m.StorageDomain.available, kind=FieldKind.INT, aliases=("size",)),
+        SearchField("used", m.StorageDomain.used, kind=FieldKind.INT),
+        SearchField("datacenter", name_of(m.DataCenter, m.StorageDomain.data_center_id),
+                    aliases=("datacenter.name", "datacenters.name")),
+    ],
+    free_text=[m.StorageDomain.name, m.StorageDomain.description],
+    default_sort=[("name", "asc")],
+    unique_key=m.StorageDomain.id,
+)
+
+DISKS = SearchSpec(
+    entity="Disks", entity_aliases=("Disk",),
+    fields=[
+        SearchField("alias", m.Disk.name, aliases=("name",)),
+        SearchField("description", m.Disk.description),
+        SearchField("id", m.Disk.id),
+        SearchField("provisioned_size", m.Disk.provisioned_size, kind=FieldKind.INT, aliases=("provisionedsize", "size")),
+        SearchField("actual_size", m.Disk.actual_size, kind=FieldKind.INT, aliases=("actualsize",)),
+        SearchField("status", m.Disk.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.DISK_STATUS)),
+        SearchField("format", m.Disk.format, kind=FieldKind.ENUM, enum_values=enum_values(enums.DISK_FORMAT)),
+        SearchField("shareable", m.Disk.shareable, kind=FieldKind.BOOL),
+        SearchField("creationdate", m.Disk.created_at, kind=FieldKind.DATE, aliases=("creation_date",)),
+        SearchField("storage", name_of(m.StorageDomain, m.Disk.storage_domain_id),
+                    aliases=("storage.name", "storagedomain", "storagedomains.name")),
+    ],
+    free_text=[m.Disk.name, m.Disk.description],
+    default_sort=[("alias", "asc")],
+    unique_key=m.Disk.id,
+)

@@ -1,0 +1,1 @@
+"""System: the API root, users and authentication, events and jobs."""

@@ -1,0 +1,61 @@
+"""Schemas of what every action takes and answers, and of faults."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine_api.types.base import StructSchema
+from engine_api.types.fields import (
+    API_PREFIX,
+    Boolean,
+    Ref,
+    String,
+    Struct,
+    WrappedList,
+)
+
+
+class Fault(StructSchema):
+    type_name = "fault"
+
+    reason = String()
+    detail = String()
+
+
+class ActionParameters(StructSchema):
+    """The body of an action (``POST /vms/{id}/start``): the parameters actions take."""
+
+    type_name = "action"
+
+    async_ = Boolean(data_key="async")
+    force = Boolean()
+    pause = Boolean()
+    use_cloud_init = Boolean()
+    use_sysprep = Boolean()
+    volatile = Boolean()
+    filter = Boolean()
+    reason = String()
+    host = Ref("hosts")
+    cluster = Ref("clusters")
+    vm = Struct(lambda: ActionVm())
+    maintenance_after_restart = Boolean()
+    stop_gluster_service = Boolean()
+    correlation_id = String()
+
+
+class ActionVm(StructSchema):
+    placement_policy = Struct(lambda: ActionPlacement())
+
+
+class ActionPlacement(StructSchema):
+    hosts = WrappedList("host", Ref("hosts"))
+
+
+def action_result(status: str, **extra: Any) -> dict[str, Any]:
+    """The wire shape of an action's answer."""
+    data: dict[str, Any] = dict(extra)
+    data["status"] = status
+    return data
+
+
+def job_href(job_id: str) -> str:
+    return f"{API_PREFIX}/jobs/{job_id}"

@@ -1,0 +1,1 @@
+"""VMs and templates: their lifecycle, vNICs, devices and libvirt domains."""

@@ -1,0 +1,61 @@
+"""What ``search=`` understands on VMs and templates."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine_api import models as m
+from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.types import enums
+
+CLUSTER_NAME_OF_VM = name_of(m.Cluster, m.Vm.cluster_id)
+
+HOST_NAME_OF_VM = name_of(m.Host, m.Vm.host_id)
+
+TEMPLATE_NAME_OF_VM = name_of(m.Template, m.Vm.template_id)
+
+DC_NAME_OF_VM = (
+    select(m.DataCenter.name).join(m.Cluster, m.Cluster.data_center_id == m.DataCenter.id)
+    .where(m.Cluster.id == m.Vm.cluster_id).correlate_except(m.DataCenter, m.Cluster).scalar_subquery()
+)
+
+VMS = SearchSpec(
+    entity="Vms", entity_aliases=("Vm",),
+    fields=[
+        SearchField("name", m.Vm.name),
+        SearchField("description", m.Vm.description),
+        SearchField("comment", m.Vm.comment),
+        SearchField("id", m.Vm.id),
+        SearchField("status", m.Vm.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_STATUS)),
+        SearchField("memory", m.Vm.memory, kind=FieldKind.INT),
+        SearchField("type", m.Vm.type, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_TYPE)),
+        SearchField("os", m.Vm.os_type),
+        SearchField("creationdate", m.Vm.creation_time, kind=FieldKind.DATE, aliases=("creation_date",)),
+        SearchField("stateless", m.Vm.stateless, kind=FieldKind.BOOL),
+        SearchField("cluster", CLUSTER_NAME_OF_VM, aliases=("cluster.name", "clusters.name")),
+        SearchField("host", HOST_NAME_OF_VM, aliases=("host.name", "hosts.name")),
+        SearchField("template", TEMPLATE_NAME_OF_VM, aliases=("template.name", "templates.name")),
+        SearchField("datacenter", DC_NAME_OF_VM, aliases=("datacenter.name", "datacenters.name")),
+    ],
+    free_text=[m.Vm.name, m.Vm.description, m.Vm.comment],
+    default_sort=[("name", "asc")],
+    unique_key=m.Vm.id,
+)
+
+TEMPLATES = SearchSpec(
+    entity="Templates", entity_aliases=("Template",),
+    fields=[
+        SearchField("name", m.Template.name),
+        SearchField("description", m.Template.description),
+        SearchField("comment", m.Template.comment),
+        SearchField("id", m.Template.id),
+        SearchField("status", m.Template.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.TEMPLATE_STATUS)),
+        SearchField("memory", m.Template.memory, kind=FieldKind.INT),
+        SearchField("os", m.Template.os_type),
+        SearchField("creationdate", m.Template.creation_time, kind=FieldKind.DATE, aliases=("creation_date",)),
+        SearchField("cluster", name_of(m.Cluster, m.Template.cluster_id),
+                    aliases=("cluster.name", "clusters.name")),
+    ],
+    free_text=[m.Template.name, m.Template.description],
+    default_sort=[("name", "asc")],
+    unique_key=m.Template.id,
+)
