@@ -132,7 +132,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     db = database or Database(config.database_url(), pool_size=pool_size)
     db.create_schema()
     auth.create_admin(db, config.admin_user)
-    settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user)
+    settings = Settings(transition_delay=config.transition_delay, admin_user=config.admin_user,
+                        statistics_seed=config.statistics_seed)
     engine = EngineState(config=config, db=db, settings=settings, instance_id=str(uuid.uuid4()),
                          authenticator=auth.Authenticator(db, config.admin_user, config.admin_password),
                          listings=RenderedListings(config.listing_cache_bytes), registry=registry())
@@ -149,11 +150,12 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     api = Api(app, spec_kwargs={"extra_plugins": [operations]})
     from engine_api.routes.concepts import concept_blueprints
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
+    from engine_api.routes.statistics import blp as statistics_blueprint
     from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.system import api_root, sso
 
     register_components(api.spec)
-    for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), domain_xml_blueprint]:
+    for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), statistics_blueprint, domain_xml_blueprint]:
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)

@@ -37,6 +37,8 @@ class Config:
     feed_poll_interval: float = field(default_factory=lambda: float(_env("FEED_POLL_INTERVAL", "0.2") or 0.2))
     """On SQLite, seconds between looks at the head revision, to see other processes' commits."""
 
+    statistics_seed: int = field(default_factory=lambda: int(_env("STATISTICS_SEED", "0") or 0))
+    """The seed of the simulated statistics: the same seed, clock and state give the same figures."""
     listing_cache_bytes: int = field(default_factory=lambda: int(_env("LISTING_CACHE_BYTES", str(32 << 20)) or 0))
     """How many bytes of rendered listings each process keeps for repeats at an unchanged head
     revision; 0 keeps none."""

@@ -84,6 +84,8 @@ class Catalog:
         top_level = {c.model for c in collections if c.parent is None}
         found: dict[type, list[Stored]] = {}
         for coll in collections:
+            if coll.compute is not None:
+                continue
             if coll.parent is None or coll.model not in top_level:
                 found.setdefault(coll.model, []).append(Stored(coll))
         return found

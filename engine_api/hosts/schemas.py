@@ -28,7 +28,7 @@ class Spm(StructSchema):
 
 class Host(Named):
     type_name, plural, collection = "host", "hosts", "hosts"
-    links = (("nics", "nics", "host_nic"),)
+    links = (("nics", "nics", "host_nic"), ("statistics", "statistics", "statistic"))
     actions = ("activate", "deactivate", "upgradecheck")
 
     address = String()

@@ -38,6 +38,7 @@ class Settings:
 
     transition_delay: float = 0.5
     admin_user: str = "admin@internal"
+    statistics_seed: int = 0
 
 
 def _built_registry() -> "Registry":

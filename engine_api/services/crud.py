@@ -82,8 +82,19 @@ def get_or_404(ctx: RequestContext, coll: CollectionDef, entity_id: Optional[str
     return entity
 
 
+def computed(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str]) -> list[Any]:
+    """The entities of a computed collection below the parent a URL names."""
+    assert coll.compute is not None
+    return coll.compute(ctx, [find_parent(ctx, coll, parent_id)])[0]
+
+
 def list_entities(ctx: RequestContext, coll: CollectionDef,
                   parent_id: Optional[str] = None) -> CollectionResult | DocumentsResult:
+    if coll.compute is not None:
+        items = computed(ctx, coll, parent_id)
+        if ctx.params.max is not None:
+            items = items[:max(ctx.params.max, 0)]
+        return CollectionResult(coll.schema, items)
     if coll.parent is not None:
         find_parent(ctx, coll, parent_id)
     stmt = coll.base_query(ctx, parent_id)
@@ -115,6 +126,11 @@ def get_entity(
     ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str] = None
 ) -> EntityResult | DocumentResult:
     """One entity: its stored document when documents can answer, else from its row."""
+    if coll.compute is not None:
+        for item in computed(ctx, coll, parent_id):
+            if str(getattr(item, coll.id_attribute)) == entity_id:
+                return EntityResult(coll.schema, item)
+        raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
     from engine_api.documents.store import read_entity
 
     document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)

@@ -52,6 +52,18 @@ def children(key: str) -> Handler:
     return handler
 
 
+def computed_children(key: str) -> Handler:
+    """The entities of the computed collection ``key`` (``"vms/statistics"``) for all parents at once."""
+
+    def handler(parents: Sequence[Any], node: LinkNode, ctx: RequestContext) -> list[Any]:
+        coll = ctx.registry.get(key)
+        if coll.compute is None:
+            raise TypeError(f"computed_children() needs a computed collection, not {key!r}")
+        return coll.compute(ctx, parents)
+
+    return handler
+
+
 def references(model: type, source: str) -> Handler:
     """The ``model`` entities the parents reference through their ``source`` id attribute."""
 

@@ -63,6 +63,8 @@ def resolve_link(parent: Any, node: LinkNode, ctx: RequestContext) -> Any:
     if target.kind == "collection":
         nested = _sub_collection(ctx.registry, owner.schema, target.rel)
         assert nested is not None and nested.parent is not None
+        if nested.compute is not None:
+            return nested.compute(ctx, [parent])[0]
         stmt = nested.base_query(ctx, getattr(parent, nested.parent.id_attribute))
         return list(ctx.session.scalars(stmt.order_by(*nested.order_columns())))
     referenced = ctx.registry.top_level(target.collection)

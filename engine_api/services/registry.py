@@ -6,6 +6,7 @@ declarations; nothing registers itself on import.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from sqlalchemy import Select, inspect, select
@@ -21,6 +22,8 @@ AddHook = Callable[["RequestContext", dict[str, Any], Optional[str]], Any]
 UpdateHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
 RemoveHook = Callable[["RequestContext", Any, Optional[str]], None]
 ActionHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
+#: ``compute(ctx, parents)``: the entities of a computed collection below each parent, in order.
+Compute = Callable[["RequestContext", Sequence[Any]], list[list[Any]]]
 #: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
 StepHandler = Callable[["RequestContext", str, str, dict[str, Any]], None]
 #: ``lock(session, entity_id)`` takes the row lock of the entity a transition belongs to.
@@ -42,6 +45,9 @@ class CollectionDef:
     ``parent_key`` names the model attribute that holds the parent's id; ``id_attribute`` the
     one that holds the entity's wire id. Hooks replace the generic behaviour where an engine
     does more than store a row.
+
+    A ``compute`` collection (a VM's statistics) has no rows: its entities are made from their
+    parent each time they are read, so they are never stored, logged or searched.
     """
 
     rel: str
@@ -61,6 +67,7 @@ class CollectionDef:
     read_only: bool = False
     removable: bool = True
     attach: bool = False
+    compute: Optional[Compute] = None
 
     @property
     def key(self) -> str:

@@ -45,6 +45,7 @@ class StorageDomain(Named):
 
 class Disk(TypeSchema):
     type_name, plural, collection = "disk", "disks", "disks"
+    links = (("statistics", "statistics", "statistic"),)
 
     name = String()
     alias = String(attribute="name", dump_only=True)

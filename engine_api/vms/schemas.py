@@ -71,6 +71,7 @@ class Vm(VmBase):
     links = (
         ("diskattachments", "disk_attachments", "disk_attachment"),
         ("nics", "nics", "nic"),
+        ("statistics", "statistics", "statistic"),
     )
     actions = (
         "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",

@@ -164,6 +164,8 @@ def _list_paths(http, engine) -> list[str]:
 
     paths = []
     for coll in registry():
+        if coll.compute is not None:  # made at every read: no documents to compare with
+            continue
         if coll.parent is None:
             paths += [f"/{coll.rel}", f"/{coll.rel}?max=2"]
             if coll.search is not None:
@@ -198,7 +200,8 @@ def test_sub_collections_followed_from_documents_are_what_rows_render(http, engi
         coll = stored.collection
         if coll.parent is not None:
             continue
-        links = [rel for rel, _, _ in coll.schema.links if _sub_collection(CATALOG.registry, coll.schema, rel) is not None]
+        nested = [(rel, _sub_collection(CATALOG.registry, coll.schema, rel)) for rel, _, _ in coll.schema.links]
+        links = [rel for rel, sub in nested if sub is not None and sub.compute is None]
         if not links:
             continue
         first = http.get(engine.url + f"/{coll.rel}", headers=JSON).json().get(coll.schema.type_name, [])

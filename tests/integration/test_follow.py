@@ -197,6 +197,12 @@ def _links(schema) -> list[str]:
     return names
 
 
+def _figures_masked(content: bytes) -> bytes:
+    """A body with every statistic's figures blanked: they are live, and two reads may fall on
+    either side of a sample."""
+    return re.sub(rb"<datum>[^<]*</datum>", b"<datum/>", content)
+
+
 @pytest.mark.scenario("demo")
 def test_every_link_of_every_collection_is_followed_the_same_by_handlers_and_generically(http, engine):
     from engine_api.types.links import link_target
@@ -221,7 +227,7 @@ def test_every_link_of_every_collection_is_followed_the_same_by_handlers_and_gen
                 if (coll.key, link) in HANDLERS or (coll.key, path) in HANDLERS:
                     with HANDLERS.disabled():
                         generic = http.get(engine.url + url, params={"follow": path})
-                    assert answer.content == generic.content, (url, path)
+                    assert _figures_masked(answer.content) == _figures_masked(generic.content), (url, path)
                     compared += 1
     assert checked > 200 and compared >= 30
     # Followed data is inlined wherever the demo has some, references and sub-collections alike.

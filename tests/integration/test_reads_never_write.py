@@ -156,6 +156,11 @@ def test_walking_every_get_route_of_the_demo_changes_nothing(demo_with_a_templat
         walk.get(f"/vms/{vm['id']}/domainxml")
     walk.get(f"/vms/{running['id']}/reporteddomainxml")
     walk.get(f"/vms/{down['id']}/reporteddomainxml", expect=(409,))
+    for owner, rel in ((f"/vms/{running['id']}", "nics"), (f"/hosts/{running['host']['id']}", "nics"),
+                       (f"/storagedomains/{_entities(walk.get('/storagedomains'))[0]['id']}", "disks")):
+        first = _entities(walk.get(f"{owner}/{rel}"))[0]
+        statistics = _entities(walk.get(f"{owner}/{rel}/{first['id']}/statistics"))
+        walk.get(f"{owner}/{rel}/{first['id']}/statistics/{statistics[0]['id']}")
     assert http.head(f"{http.base}/vms").status_code == 200
 
     assert walk.failures == []
