@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -59,7 +60,7 @@ class StatisticEntity:
     vm: Optional[dict[str, str]] = None
 
 
-def _entities(samples: list[simulate.Sample], owner_href: str, owner: str, owner_id: str) -> list[StatisticEntity]:
+def _entities(samples: Sequence[simulate.Sample], owner_href: str, owner: str, owner_id: str) -> list[StatisticEntity]:
     link = {"href": owner_href, "id": owner_id}
     found = []
     for sample in samples:
@@ -137,10 +138,16 @@ def _now(ctx: RequestContext) -> float:
 
 # -- a level of subjects at once (lists and follow=) ---------------------------------------------
 
+@lru_cache(maxsize=1 << 14)
+def _vm_statistics(load: simulate.VmLoad, now: float, seed: int) -> tuple[StatisticEntity, ...]:
+    """A VM's statistics of one sample: the same for every read until the next sample or a change
+    of the VM, so they are kept (the simulation is a pure function of these)."""
+    return tuple(_entities(simulate.vm_statistics(load, now, seed), f"{API_PREFIX}/vms/{load.id}", "vm", load.id))
+
+
 def of_vms(ctx: RequestContext, vms: Sequence[m.Vm]) -> list[list[StatisticEntity]]:
     now, seed = _now(ctx), _seed(ctx)
-    return [_entities(simulate.vm_statistics(load, now, seed), f"{API_PREFIX}/vms/{vm.id}", "vm", vm.id)
-            for vm, load in zip(vms, vm_loads(ctx, vms))]
+    return [list(_vm_statistics(load, now, seed)) for load in vm_loads(ctx, vms)]
 
 
 def of_hosts(ctx: RequestContext, hosts: Sequence[m.Host]) -> list[list[StatisticEntity]]:
