@@ -381,14 +381,12 @@ def _vm_cpu(vm: VmLoad, t: float, seed: int) -> tuple[float, float]:
     return capacity * 0.96 * busy, capacity * (0.004 + 0.03 * busy)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _vm_cpu_percent(vm: VmLoad, t: float, seed: int) -> int:
     """A VM's CPU usage as its history has it: the total over its vCPUs, a whole percent."""
     guest, hypervisor = _vm_cpu(vm, t, seed)
     return min(100, int((guest + hypervisor) / max(1, vm.cpus)))
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _vm_memory_percent(vm: VmLoad, t: float, seed: int) -> int:
     """The whole percent of a running VM's memory that its guest uses."""
     level = 0.2 + 0.5 * _unit(seed, vm.id, "memory.level")
@@ -400,7 +398,6 @@ def _vm_memory_used(vm: VmLoad, t: float, seed: int) -> int:
     return vm.memory * _vm_memory_percent(vm, t, seed) // 100
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _vm_network_percent(vm: VmLoad, t: float, seed: int) -> int:
     """A VM's network usage: its busiest NIC's busier direction, a whole percent of its speed."""
     usage = 0
