@@ -1,8 +1,17 @@
 """What ``search=`` understands on storage domains and disks."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from engine_api import models as m
-from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.search import (
+    FieldKind,
+    SearchField,
+    SearchSpec,
+    enum_values,
+    exists_via,
+    name_of,
+)
 from engine_api.types import enums
 
 STORAGE_DOMAINS = SearchSpec(
@@ -38,6 +47,12 @@ DISKS = SearchSpec(
         SearchField("creationdate", m.Disk.created_at, kind=FieldKind.DATE, aliases=("creation_date",)),
         SearchField("storage", name_of(m.StorageDomain, m.Disk.storage_domain_id),
                     aliases=("storage.name", "storagedomain", "storagedomains.name")),
+        SearchField("disk_type", m.Disk.storage_type, kind=FieldKind.ENUM,
+                    enum_values=enum_values(enums.DISK_STORAGE_TYPE), aliases=("disktype",)),
+        # The names of the VMs a disk is attached to: ``vm_names=web`` finds web's disks.
+        SearchField("vm_names", m.Vm.name, aliases=("vmnames", "vms.name"),
+                    via=exists_via(select(m.DiskAttachment.disk_id).join(m.Vm, m.Vm.id == m.DiskAttachment.vm_id)
+                                   .where(m.DiskAttachment.disk_id == m.Disk.id))),
     ],
     free_text=[m.Disk.name, m.Disk.description],
     default_sort=[("alias", "asc")],

@@ -1,10 +1,19 @@
 """What ``search=`` understands on VMs and templates."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import or_, select
 
 from engine_api import models as m
-from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.search import (
+    FieldKind,
+    SearchField,
+    SearchSpec,
+    enum_values,
+    exists_via,
+    name_of,
+)
 from engine_api.types import enums
 
 CLUSTER_NAME_OF_VM = name_of(m.Cluster, m.Vm.cluster_id)
@@ -41,6 +50,13 @@ VMS = SearchSpec(
     unique_key=m.Vm.id,
 )
 
+def _in_data_center(predicate: Any) -> Any:
+    """A template's data center is its cluster's; the Blank template is in every data center."""
+    clusters = select(m.Cluster.id).join(m.DataCenter, m.DataCenter.id == m.Cluster.data_center_id)
+    return or_(m.Template.id == m.BLANK_TEMPLATE_ID,
+               clusters.where(m.Cluster.id == m.Template.cluster_id, predicate).exists())
+
+
 TEMPLATES = SearchSpec(
     entity="Templates", entity_aliases=("Template",),
     fields=[
@@ -54,6 +70,11 @@ TEMPLATES = SearchSpec(
         SearchField("creationdate", m.Template.creation_time, kind=FieldKind.DATE, aliases=("creation_date",)),
         SearchField("cluster", name_of(m.Cluster, m.Template.cluster_id),
                     aliases=("cluster.name", "clusters.name")),
+        SearchField("datacenter", m.DataCenter.name, aliases=("datacenter.name", "datacenters.name"),
+                    via=_in_data_center),
+        # The VMs made from a template: ``vm.name=web`` finds web's template.
+        SearchField("vm", m.Vm.name, aliases=("vm.name", "vms.name"),
+                    via=exists_via(select(m.Vm.id).where(m.Vm.template_id == m.Template.id))),
     ],
     free_text=[m.Template.name, m.Template.description],
     default_sort=[("name", "asc")],
