@@ -6,7 +6,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.faults import BadRequest, cannot
+from engine_api.faults import BadRequest, Conflict, cannot
 from engine_api.network.macs import format_mac
 from engine_api.network.service import MANAGEMENT_NETWORK
 from engine_api.services import transitions
@@ -15,6 +15,7 @@ from engine_api.services.crud import require, unique_name
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 from engine_api.types import API_PREFIX
+from engine_api.vms import lifecycle
 from engine_api.vms.lifecycle import RUNNING_STATES
 
 
@@ -71,6 +72,20 @@ def host_step(ctx: RequestContext, host_id: str, step: str, payload: dict[str, A
         events.record_event(ctx, 13, f"Status of host {host.name} was set to Up.", host_id=host.id,
                             cluster_id=host.cluster_id, correlation_id=correlation_id)
         jobs.end_job(ctx, job_id)
+    elif step == "maintenance" and host.status == "preparing_for_maintenance" and _vms_on(ctx, host):
+        checks = int(payload.get("checks", 0)) + 1
+        if checks >= MAINTENANCE_CHECKS:
+            events.record_event(ctx, _MAINTENANCE_FAILED, f"Failed to switch Host {host.name} to Maintenance mode.",
+                                host_id=host.id, cluster_id=host.cluster_id, severity="error",
+                                correlation_id=correlation_id)
+            jobs.end_job(ctx, job_id, "failed")
+        else:  # its VMs are still leaving, or now up to migrate: look again later
+            try:
+                _migrate_away(ctx, host, _vms_on(ctx, host))
+            except _NowhereToGo:
+                pass  # nowhere to go yet: another host may come up
+            transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job_id,
+                                 payload={"checks": checks})
     elif step == "maintenance" and host.status == "preparing_for_maintenance":
         host.status = "maintenance"
         events.record_event(ctx, 15, f"Host {host.name} was switched to Maintenance Mode.", host_id=host.id,
@@ -117,27 +132,62 @@ def _host_pending(ctx: RequestContext, host: m.Host) -> None:
     transitions.cancel(ctx, "host", host.id)
 
 
-def deactivate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
-    """Maintenance: up → preparing_for_maintenance → maintenance; refused while VMs run on it."""
+#: VM states a host's maintenance waits out: the VM is leaving the host, or will be up to migrate.
+_AWAITED_STATES = ("migrating", "powering_down", "wait_for_launch", "powering_up", "reboot_in_progress")
+#: How many times the move to maintenance looks again for VMs still on the host before it fails.
+MAINTENANCE_CHECKS = 50
+#: ``VDS_MAINTENANCE_FAILED``: the host stays preparing for maintenance.
+_MAINTENANCE_FAILED = 17
 
+
+def _vms_on(ctx: RequestContext, host: m.Host) -> list[m.Vm]:
+    return list(ctx.session.scalars(
+        select(m.Vm).where(m.Vm.host_id == host.id, m.Vm.status.in_(RUNNING_STATES)).order_by(m.Vm.name)))
+
+
+class _NowhereToGo(Exception):
+    """No other host of the cluster can take the VM named in the first argument."""
+
+
+def _migrate_away(ctx: RequestContext, host: m.Host, vms: list[m.Vm]) -> None:
+    """Migrate the VMs that can go now; :class:`_NowhereToGo` for the first that can go nowhere."""
+    for vm in vms:
+        if vm.status in lifecycle.MIGRATABLE_STATES:
+            try:
+                lifecycle.migrate_vm(ctx, vm, {"reason": f"Host {host.name} preparing for maintenance"})
+            except Conflict:
+                raise _NowhereToGo(vm.name) from None
+
+
+def deactivate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> dict[str, Any]:
+    """Maintenance: up → preparing_for_maintenance → maintenance. As the engine does, the VMs that
+    run on the host are migrated to other hosts of its cluster first, and the host goes to
+    maintenance once none is left; refused when a VM can go nowhere or is in no state to go."""
     action = "switch Host to Maintenance mode"
     ctx.session.refresh(host, with_for_update=True)
     if host.status in ("maintenance", "preparing_for_maintenance"):
         raise cannot(action, "Host is already in Maintenance mode")
     if host.status in _BUSY_HOST_STATES:
         raise cannot(action, f"Host status is {host.status}")
-    running = list(ctx.session.scalars(
-        select(m.Vm.name).where(m.Vm.host_id == host.id, m.Vm.status.in_(RUNNING_STATES)).order_by(m.Vm.name)
-    ))
-    if running:
-        raise cannot(action, f"The following VMs are running on the Host: {', '.join(running)}")
+    running = _vms_on(ctx, host)
+    stuck = [vm.name for vm in running if vm.status not in (*lifecycle.MIGRATABLE_STATES, *_AWAITED_STATES)]
+    if stuck:
+        raise cannot(action, f"The following VMs cannot be migrated now: {', '.join(stuck)}")
+    try:
+        _migrate_away(ctx, host, running)
+    except _NowhereToGo as nowhere:
+        raise cannot(action, f"There is no other Host Up in the Cluster to migrate VM {nowhere.args[0]} to") \
+            from None
     _host_pending(ctx, host)
     job = jobs.start_job(ctx, f"Moving Host {host.name} to Maintenance")
     host.status = "preparing_for_maintenance"
     events.record_event(ctx, 600, f"Host {host.name} was switched to Maintenance mode by "
                         f"{acting_user(ctx)}{_reason(params)}.", host_id=host.id,
                         cluster_id=host.cluster_id)
-    transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job.id)
+    if _vms_on(ctx, host):  # it goes to maintenance once its VMs have left
+        transitions.schedule(ctx, "host", host.id, "maintenance", job_id=job.id, payload={"checks": 0})
+    else:  # nothing to wait for: the engine moves it at once
+        host_step(ctx, host.id, "maintenance", {"job_id": job.id, "correlation_id": ctx.params.correlation_id})
     return {"job": {"href": f"{API_PREFIX}/jobs/{job.id}", "id": job.id}}
 
 

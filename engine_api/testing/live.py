@@ -65,15 +65,39 @@ class LiveEngine:
 
         return monitoring.run_cycle(self.db, self.engine.settings)
 
-    def reset(self, scenario: str = "empty") -> None:
-        """Delete every row and seed ``scenario`` afresh."""
+    def reset(self, scenario: str = "empty", *, settled: bool = True) -> None:
+        """Delete every row and seed ``scenario`` afresh.
+
+        With ``settled`` the scenario's pending transitions (the demo's VMs caught powering up or
+        migrating) are applied at once, so that a test starts from a state nothing changes behind
+        its back; without, they apply when they are due, as with ``engine-emu serve --seed``.
+        """
         from fixtures import seed
 
         with self.db.transaction() as session:
             self.db.recorder.clear(session)
         seed(self.db, scenario, admin_user=self.config.admin_user)
+        if settled:
+            self.settle()
         self.engine.authenticator.forget_all()
         self.engine.listings.clear()
+
+    def settle(self) -> int:
+        """Apply every pending transition now, due or not; returns how many were applied."""
+        from sqlalchemy import update
+
+        from engine_api import models as m
+        from engine_api.services import transitions
+
+        applied = 0
+        while True:
+            with self.db.transaction() as session:
+                now = m.utcnow()
+                session.execute(update(m.Transition).values(due_at=now))
+                done = transitions.run_due(session, self.engine.settings, now=now)
+            applied += done
+            if not done:
+                return applied
 
     def __enter__(self) -> "LiveEngine":
         return self.start()

@@ -327,10 +327,15 @@ def reset_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
     return _answer(job)
 
 
+#: States a VM migrates from (a paused VM migrates and stays paused).
+MIGRATABLE_STATES = ("up", "paused")
+
+
 def migrate_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
-    if vm.status != "up":
+    if vm.status not in MIGRATABLE_STATES:
         raise refused("migrate VM", vm)
+    returns_to = vm.status
     spec: Optional[RefSpec] = params.get("host")
     wanted = [resolve_ref(ctx, spec)] if spec is not None else []
     target = place(ctx, vm, "migrate VM", wanted, exclude=vm.host_id)
@@ -339,7 +344,7 @@ def migrate_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[st
     _event(ctx, VM_MIGRATION_START, f"Migration started (VM: {vm.name}, Source: {source}, Destination: "
                                     f"{target.name}, User: {acting_user(ctx)}).{_reason(params)}", vm)
     vm.status = "migrating"
-    _next(ctx, vm, "migrated", job, destination=target.id, started=ctx.now.isoformat())
+    _next(ctx, vm, "migrated", job, destination=target.id, started=ctx.now.isoformat(), returns_to=returns_to)
     return _answer(job)
 
 
@@ -413,7 +418,7 @@ def _migrated(ctx: RequestContext, vm: m.Vm, payload: dict[str, Any], job_id: Op
         return
     vm.host_id = destination.id
     libvirt_domains.move(ctx.session, vm, destination.id)
-    vm.status = "up"
+    vm.status = payload.get("returns_to") or "up"
     seconds = 0.0
     if payload.get("started"):
         seconds = max(0.0, (ctx.now - dt.datetime.fromisoformat(payload["started"])).total_seconds())

@@ -172,18 +172,35 @@ def test_host_actions_over_json(http):
     host = http.get(f"{http.base}/hosts", params={"search": "name=host05"}, headers=JSON).json()["host"][0]
     vms = http.get(f"{http.base}/vms", headers=JSON).json()["vm"]
     on_host = sorted((v for v in vms if v.get("host", {}).get("id") == host["id"]), key=lambda v: v["name"])
-    assert on_host
-    refused = http.post(f"{http.base}/hosts/{host['id']}/deactivate", data="{}", headers=JSON)
-    assert refused.status_code == 409
-    assert refused.json()["fault"]["detail"] == (
-        "[Cannot switch Host to Maintenance mode. The following VMs are running on the Host: "
-        f"{', '.join(v['name'] for v in on_host)}.]")
-
-    for vm in on_host:
-        assert http.post(f"{http.base}/vms/{vm['id']}/stop", data="{}", headers=JSON).status_code == 200
+    assert on_host and {v["status"] for v in on_host} <= {"up", "paused"}
     answer = http.post(f"{http.base}/hosts/{host['id']}/deactivate", data="{}", headers=JSON)
     assert answer.status_code == 200
     wait_for(lambda: http.get(f"{http.base}/hosts/{host['id']}", headers=JSON).json()["status"] == "maintenance")
+    # Its VMs were migrated to other hosts of the cluster first, and still run.
+    for vm in on_host:
+        moved = http.get(f"{http.base}/vms/{vm['id']}", headers=JSON).json()
+        assert moved["status"] == vm["status"] and moved["host"]["id"] != host["id"], moved["name"]
+    codes = [e["code"] for e in http.get(f"{http.base}/events", params={"max": str(2 * len(on_host) + 2)},
+                                         headers=JSON).json()["event"]]
+    assert codes[0] == "15" and codes.count("62") == codes.count("63") == len(on_host) and "600" in codes
     assert http.delete(f"{http.base}/hosts/{host['id']}", headers=JSON).status_code == 200
-    events = http.get(f"{http.base}/events", params={"max": "3"}, headers=JSON).json()["event"]
-    assert [e["code"] for e in events] == ["44", "15", "600"]
+    events = http.get(f"{http.base}/events", params={"max": "2"}, headers=JSON).json()["event"]
+    assert [e["code"] for e in events] == ["44", "15"]
+
+
+def test_maintenance_is_refused_when_the_vms_can_go_nowhere(http):
+    hosts = http.get(f"{http.base}/hosts", headers=JSON).json()["host"]
+    vms = http.get(f"{http.base}/vms", params={"search": "status=up"}, headers=JSON).json()["vm"]
+    vm = vms[0]
+    cluster = vm["cluster"]["id"]
+    others = [h for h in hosts if h["cluster"]["id"] == cluster and h["id"] != vm["host"]["id"] and h["status"] == "up"]
+    for other in others:  # empty the rest of the cluster: every other host goes to maintenance
+        assert http.post(f"{http.base}/hosts/{other['id']}/deactivate", data="{}", headers=JSON).status_code == 200
+        wait_for(lambda other=other: http.get(f"{http.base}/hosts/{other['id']}", headers=JSON).json()["status"]
+                 == "maintenance")
+    refused = http.post(f"{http.base}/hosts/{vm['host']['id']}/deactivate", data="{}", headers=JSON)
+    assert refused.status_code == 409
+    assert refused.json()["fault"]["detail"].startswith(
+        "[Cannot switch Host to Maintenance mode. There is no other Host Up in the Cluster to migrate VM ")
+    assert http.get(f"{http.base}/hosts/{vm['host']['id']}", headers=JSON).json()["status"] == "up"
+    assert http.get(f"{http.base}/vms/{vm['id']}", headers=JSON).json()["status"] == "up"

@@ -376,27 +376,24 @@ def test_waiting_on_jobs_by_correlation_id_ends(connection, myvm):
 
 # -- hosts ----------------------------------------------------------------------------------
 
-def test_host_maintenance_is_refused_while_vms_run_then_allowed(engine, connection, vms, myvm):
+def test_host_maintenance_migrates_the_vms_away_first(engine, connection, vms, myvm):
     hosts = connection.system_service().hosts_service()
     myvm.start(vm=types.Vm(placement_policy=types.VmPlacementPolicy(hosts=[types.Host(name="host03")])))
     poll_statuses(myvm, S.UP)
     host = hosts.list(search="name=host03")[0]
     service = hosts.host_service(host.id)
-    before = row_counts(engine.db)
-    with pytest.raises(sdk.Error) as refused:
-        service.deactivate()
-    assert refused.value.code == 409
-    assert "myvm" in refused.value.fault.detail
-    assert row_counts(engine.db) == before
-    assert service.get().status == types.HostStatus.UP
+    on_host = [v for v in vms.list() if v.host is not None and v.host.id == host.id]
+    assert "myvm" in {v.name for v in on_host}
 
-    running_elsewhere = [v for v in vms.list() if v.host is not None and v.host.id == host.id]
-    for vm in running_elsewhere:
-        vms.vm_service(vm.id).stop()
     service.deactivate()
+    assert service.get().status in (types.HostStatus.PREPARING_FOR_MAINTENANCE, types.HostStatus.MAINTENANCE)
     wait_for(lambda: service.get().status == types.HostStatus.MAINTENANCE)
+    for vm in on_host:
+        moved = vms.vm_service(vm.id).get()
+        assert moved.status == vm.status and moved.host.id != host.id, vm.name
+    assert [v for v in vms.list() if v.host is not None and v.host.id == host.id] == []
     with pytest.raises(sdk.Error) as refused:
-        myvm.start(vm=types.Vm(placement_policy=types.VmPlacementPolicy(hosts=[types.Host(name="host03")])))
+        myvm.migrate(host=types.Host(name="host03"))
     assert refused.value.code == 409
     with pytest.raises(sdk.Error) as refused:
         service.deactivate()

@@ -237,17 +237,15 @@ KNOWN_FAILURES: dict[str, str] = {
     # behaviour
     "add_lun_disk_to_vm.py": "behaviour: a direct LUN disk (lun_storage) added to a VM is refused with 400 "
                              "'Disk [provisioned_size, format] required for add'; a LUN disk has neither",
-    "change_host_cluster.py": "behaviour: deactivating a host with running VMs is refused with 409 'The following "
-                              "VMs are running on the Host'; the engine migrates them away and the host goes to "
-                              "maintenance",
-    "remove_host.py": "behaviour: deactivating a host with running VMs is refused with 409 'The following VMs are "
-                      "running on the Host'; the engine migrates them away and the host goes to maintenance",
+    "remove_host.py": "scenario: every demo host runs VMs; deactivate() migrates them away first (as the engine "
+                      "does), so remove() right after it finds the host still preparing for maintenance",
     "change_vm_cd.py": "behaviour: GET /vms/{id}/cdroms lists no CD-ROM (the engine gives every VM one), so "
                        "cdroms_service.list()[0] fails",
     "get_display_ticket.py": "behaviour: GET /vms/{id}/graphicsconsoles?current=true lists no console for a "
                              "running VM with VNC display, so there is no console to ask a ticket of",
-    "data_center_maintenance.py": "behaviour: VMs the demo seeds as migrating never finish migrating, so shutting "
-                                  "them down is refused with 409 'VM is being migrated'",
+    "data_center_maintenance.py": "scenario: it shuts down every VM that is not down, and the demo has VMs "
+                                  "image_locked and suspended, which the engine too refuses to shut down (409 'VM is "
+                                  "locked')",
     "reprovision_stateless_vm_in_pool.py": "behaviour: no template versions: adding a template with "
                                            "version.base_template and its base's name is refused with 409 "
                                            "'The specified name is already in use'",
