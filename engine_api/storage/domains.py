@@ -32,6 +32,9 @@ def attach_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: 
     domain = ctx.session.get(m.StorageDomain, data["_ref"])
     if domain.data_center_id and domain.data_center_id != parent_id:
         raise cannot("attach Storage Domain", "Storage Domain is already attached to another Data Center")
+    if domain.data_center_id == parent_id:  # the engine attaches only an unattached domain
+        status = (domain.status or "unattached").replace("_", " ").title().replace(" ", "")
+        raise cannot("attach Storage", f"The relevant Storage Domain's status is {status}")
     dc = ctx.session.get(m.DataCenter, parent_id)
     has_master = ctx.session.scalars(
         select(m.StorageDomain.id).where(m.StorageDomain.data_center_id == parent_id,

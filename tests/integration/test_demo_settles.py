@@ -39,3 +39,12 @@ def test_a_test_starts_from_the_settled_demo(engine):
     assert not {status for status, _ in _vms(engine).values()} & {"powering_up", "migrating"}
     with engine.db.transaction() as session:
         assert session.scalars(select(m.Transition.id)).first() is None
+
+
+def test_the_demos_host_event_names_its_host(engine, http):
+    engine.reset("demo")
+    events = http.get(engine.url + "/events", params={"search": "type=13"}, headers={"Accept": "application/json"})
+    (event,) = events.json()["event"]
+    host = http.get(engine.url + "/hosts", params={"search": "name=myhost"},
+                    headers={"Accept": "application/json"}).json()["host"][0]
+    assert event["host"]["id"] == host["id"] and event["cluster"]["id"] == host["cluster"]["id"]
