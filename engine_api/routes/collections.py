@@ -44,7 +44,8 @@ def register_collection(blp: Blueprint, coll: CollectionDef) -> None:
         return call(crud.get_entity, coll, entity_id, parent_id)
 
     collection_methods = ["GET"] if coll.read_only else ["GET", "POST"]
-    entity_methods = ["GET"] + ([] if coll.read_only else ["PUT"]) + (["DELETE"] if coll.removable else [])
+    updatable = not coll.read_only and (coll.compute is None or coll.update is not None)
+    entity_methods = ["GET"] + (["PUT"] if updatable else []) + (["DELETE"] if coll.removable else [])
 
     blp.add_url_rule(base, view_func=_view(blp, list_or_add, f"{name}_collection",
                                            _doc(f"List or add {coll.label} entities")),

@@ -113,6 +113,8 @@ def request_params() -> Params:
         force=bool(_bool("force", False)),
         detach_only=_bool("detach_only", None),
         correlation_id=_correlation_id(),
+        current=bool(_bool("current", False)),
+        virt_viewer="application/x-virt-viewer" in request.headers.get("Accept", "").lower(),
     )
 
 

@@ -30,6 +30,10 @@ class Params:
     force: bool = False
     detach_only: bool | None = None
     correlation_id: str | None = None
+    current: bool = False
+    """``current=true``: a running VM's runtime view (its consoles' ports, its inserted CD)."""
+    virt_viewer: bool = False
+    """The client accepts ``application/x-virt-viewer``: a console answers its ``.vv`` file."""
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,14 @@ def computed(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str])
     return coll.compute(ctx, [find_parent(ctx, coll, parent_id)])[0]
 
 
+def computed_one(ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> Any:
+    """The entity of a computed collection a URL names; a 404 fault when there is none."""
+    for item in computed(ctx, coll, parent_id):
+        if str(getattr(item, coll.id_attribute)) == entity_id:
+            return item
+    raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
+
+
 def list_entities(ctx: RequestContext, coll: CollectionDef,
                   parent_id: Optional[str] = None) -> CollectionResult | DocumentsResult:
     if coll.compute is not None:
@@ -127,10 +135,9 @@ def get_entity(
 ) -> EntityResult | DocumentResult:
     """One entity: its stored document when documents can answer, else from its row."""
     if coll.compute is not None:
-        for item in computed(ctx, coll, parent_id):
-            if str(getattr(item, coll.id_attribute)) == entity_id:
-                return EntityResult(coll.schema, item)
-        raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
+        item = computed_one(ctx, coll, entity_id, parent_id)
+        answer = coll.get(ctx, item) if coll.get is not None else None
+        return answer if answer is not None else EntityResult(coll.schema, item)
     from engine_api.documents.store import read_entity
 
     document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)
@@ -183,7 +190,12 @@ def update_entity(
     body: tuple[Optional[str], Any],
     parent_id: Optional[str] = None,
 ) -> EntityResult:
-    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    if coll.compute is not None:
+        if coll.update is None:
+            raise MethodNotAllowed(f"{coll.label} entities cannot be updated", allow=["GET"])
+        entity = computed_one(ctx, coll, entity_id, parent_id)
+    else:
+        entity = get_or_404(ctx, coll, entity_id, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body, partial=True))
     unmapped = extras.given(coll.schema, body)
     if coll.update is not None:
@@ -202,7 +214,10 @@ def remove_entity(
 ) -> None:
     if not coll.removable:
         raise MethodNotAllowed(f"{coll.label} entities cannot be removed", allow=["GET"])
-    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    if coll.compute is not None:
+        entity = computed_one(ctx, coll, entity_id, parent_id)
+    else:
+        entity = get_or_404(ctx, coll, entity_id, parent_id)
     if coll.remove is not None:
         coll.remove(ctx, entity, parent_id)
     else:
@@ -221,7 +236,10 @@ def run_action(
     hook = coll.actions.get(action)
     if hook is None:
         raise NotFound(f"{coll.label} has no action '{action}'")
-    entity = get_or_404(ctx, coll, entity_id, parent_id)
+    if coll.compute is not None:
+        entity = computed_one(ctx, coll, entity_id, parent_id)
+    else:
+        entity = get_or_404(ctx, coll, entity_id, parent_id)
     params = load_body(ActionParameters, body)
     result = hook(ctx, entity, params)
     ctx.session.flush()

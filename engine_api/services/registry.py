@@ -22,6 +22,8 @@ AddHook = Callable[["RequestContext", dict[str, Any], Optional[str]], Any]
 UpdateHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
 RemoveHook = Callable[["RequestContext", Any, Optional[str]], None]
 ActionHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
+#: ``get(ctx, entity)``: what a GET of one entity answers instead of the entity, or None for the entity.
+GetHook = Callable[["RequestContext", Any], Any]
 #: ``compute(ctx, parents)``: the entities of a computed collection below each parent, in order.
 Compute = Callable[["RequestContext", Sequence[Any]], list[list[Any]]]
 #: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
@@ -68,6 +70,7 @@ class CollectionDef:
     removable: bool = True
     attach: bool = False
     compute: Optional[Compute] = None
+    get: Optional[GetHook] = None
 
     @property
     def key(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine_api import models as m
 from engine_api.services.follow_handlers import children, references
 from engine_api.services.registry import CollectionDef, Concept, StepKind
-from engine_api.vms import lifecycle, search
+from engine_api.vms import consoles, lifecycle, search
 from engine_api.vms import schemas as t
 from engine_api.vms.attachments import (
     add_vm_disk_attachment,
@@ -48,11 +48,17 @@ TEMPLATE_NICS = CollectionDef(
     "nics", t.Nic, m.Nic, "Nic", parent=TEMPLATES, parent_key="template_id", add=add_template_nic,
     update=update_template_nic)
 
+VM_GRAPHICS_CONSOLES = CollectionDef(
+    "graphicsconsoles", t.GraphicsConsole, consoles.ConsoleEntity, "GraphicsConsole", parent=VMS, order_by=(),
+    compute=consoles.consoles_of, get=consoles.console_or_file, add=consoles.add_console,
+    remove=consoles.remove_console,
+    actions={"remoteviewerconnectionfile": consoles.remote_viewer_connection_file, "ticket": consoles.set_ticket})
+
 _ATTACHMENT_DISKS = references(m.Disk, "disk_id")
 
 CONCEPT = Concept(
     "vms", "VMs and templates, their disk attachments and vNICs",
-    (VMS, TEMPLATES, VM_DISK_ATTACHMENTS, TEMPLATE_DISK_ATTACHMENTS, VM_NICS, TEMPLATE_NICS),
+    (VMS, TEMPLATES, VM_DISK_ATTACHMENTS, TEMPLATE_DISK_ATTACHMENTS, VM_NICS, TEMPLATE_NICS, VM_GRAPHICS_CONSOLES),
     follow=(
         ("vms", "disk_attachments", children("vms/diskattachments")),
         ("vms", "disk_attachments.disk", _ATTACHMENT_DISKS),

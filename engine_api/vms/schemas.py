@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine_api.statistics.schemas import Owner
 from engine_api.storage.schemas import Disk
 from engine_api.types import enums
 from engine_api.types.base import StructSchema, TypeSchema
@@ -15,6 +16,7 @@ from engine_api.types.fields import (
     Integer,
     Ref,
     String,
+    Struct,
     WrappedList,
 )
 
@@ -72,6 +74,7 @@ class Vm(VmBase):
         ("diskattachments", "disk_attachments", "disk_attachment"),
         ("nics", "nics", "nic"),
         ("statistics", "statistics", "statistic"),
+        ("graphicsconsoles", "graphics_consoles", "graphics_console"),
     )
     actions = (
         "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",
@@ -149,3 +152,18 @@ class DiskAttachment(TypeSchema):
     @classmethod
     def href(cls, obj: Any) -> str:
         return f"{owner_href(obj)}/diskattachments/{obj.disk_id}"
+
+
+class GraphicsConsole(TypeSchema):
+    type_name, plural, collection = "graphics_console", "graphics_consoles", "graphicsconsoles"
+    actions = ("remoteviewerconnectionfile", "ticket")
+
+    protocol = Enum(enums.DISPLAY_TYPE)
+    address = String(dump_only=True)
+    port = Integer(dump_only=True)
+    tls_port = Integer(dump_only=True)
+    vm = Struct(Owner, dump_only=True)
+
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        return obj.href

@@ -241,8 +241,6 @@ KNOWN_FAILURES: dict[str, str] = {
                       "does), so remove() right after it finds the host still preparing for maintenance",
     "change_vm_cd.py": "behaviour: GET /vms/{id}/cdroms lists no CD-ROM (the engine gives every VM one), so "
                        "cdroms_service.list()[0] fails",
-    "get_display_ticket.py": "behaviour: GET /vms/{id}/graphicsconsoles?current=true lists no console for a "
-                             "running VM with VNC display, so there is no console to ask a ticket of",
     "data_center_maintenance.py": "scenario: it shuts down every VM that is not down, and the demo has VMs "
                                   "image_locked and suspended, which the engine too refuses to shut down (409 'VM is "
                                   "locked')",
