@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine_api import models as m
 from engine_api.services.follow_handlers import children, references
 from engine_api.services.registry import CollectionDef, Concept, StepKind
-from engine_api.vms import consoles, lifecycle, search
+from engine_api.vms import cdroms, consoles, lifecycle, search
 from engine_api.vms import schemas as t
 from engine_api.vms.attachments import (
     add_vm_disk_attachment,
@@ -54,11 +54,16 @@ VM_GRAPHICS_CONSOLES = CollectionDef(
     remove=consoles.remove_console,
     actions={"remoteviewerconnectionfile": consoles.remote_viewer_connection_file, "ticket": consoles.set_ticket})
 
+VM_CDROMS = CollectionDef(
+    "cdroms", t.Cdrom, cdroms.CdromEntity, "Cdrom", parent=VMS, order_by=(), removable=False,
+    compute=cdroms.cdroms_of, add=cdroms.add_cdrom, update=cdroms.update_cdrom)
+
 _ATTACHMENT_DISKS = references(m.Disk, "disk_id")
 
 CONCEPT = Concept(
     "vms", "VMs and templates, their disk attachments and vNICs",
-    (VMS, TEMPLATES, VM_DISK_ATTACHMENTS, TEMPLATE_DISK_ATTACHMENTS, VM_NICS, TEMPLATE_NICS, VM_GRAPHICS_CONSOLES),
+    (VMS, TEMPLATES, VM_DISK_ATTACHMENTS, TEMPLATE_DISK_ATTACHMENTS, VM_NICS, TEMPLATE_NICS, VM_GRAPHICS_CONSOLES,
+     VM_CDROMS),
     follow=(
         ("vms", "disk_attachments", children("vms/diskattachments")),
         ("vms", "disk_attachments.disk", _ATTACHMENT_DISKS),

@@ -75,6 +75,7 @@ class Vm(VmBase):
         ("nics", "nics", "nic"),
         ("statistics", "statistics", "statistic"),
         ("graphicsconsoles", "graphics_consoles", "graphics_console"),
+        ("cdroms", "cdroms", "cdrom"),
     )
     actions = (
         "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",
@@ -162,6 +163,21 @@ class GraphicsConsole(TypeSchema):
     address = String(dump_only=True)
     port = Integer(dump_only=True)
     tls_port = Integer(dump_only=True)
+    vm = Struct(Owner, dump_only=True)
+
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        return obj.href
+
+
+class File(StructSchema):
+    id = String()
+
+
+class Cdrom(TypeSchema):
+    type_name, plural, collection = "cdrom", "cdroms", "cdroms"
+
+    file = Struct(File)
     vm = Struct(Owner, dump_only=True)
 
     @classmethod

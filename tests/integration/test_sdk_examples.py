@@ -153,7 +153,7 @@ EXAMPLES: dict[str, Example] = {
     "change_host_cluster.py": Example(names={"mycluster": "cluster2"}),  # the demo's other cluster
     "change_master.py": Example(args=("Default", "mynfs"),
                                 before=("add_nfs_data_storage_domain.py", "attach_nfs_data_storage_domain.py")),
-    "change_vm_cd.py": Example(args=("myvm",)),
+    "change_vm_cd.py": Example(args=(UP_VM, "--disk-id", "my.iso")),  # current=true: a running VM
     "checkpoints.py": Example(args=("list", "{vms:myvm}")),
     "clone_vm_from_snapshot.py": Example(names={"mysnap": "My snapshot"}, before=("add_vm_snapshot.py",)),
     "connection_builder.py": Example(),
@@ -239,8 +239,6 @@ KNOWN_FAILURES: dict[str, str] = {
                              "'Disk [provisioned_size, format] required for add'; a LUN disk has neither",
     "remove_host.py": "scenario: every demo host runs VMs; deactivate() migrates them away first (as the engine "
                       "does), so remove() right after it finds the host still preparing for maintenance",
-    "change_vm_cd.py": "behaviour: GET /vms/{id}/cdroms lists no CD-ROM (the engine gives every VM one), so "
-                       "cdroms_service.list()[0] fails",
     "data_center_maintenance.py": "scenario: it shuts down every VM that is not down, and the demo has VMs "
                                   "image_locked and suspended, which the engine too refuses to shut down (409 'VM is "
                                   "locked')",
