@@ -106,12 +106,35 @@ def authorize(authenticator: auth.Authenticator, authorization: str) -> tuple[Op
     return authenticator.basic(*given), "Cannot authenticate: the username or password is incorrect"
 
 
+def _session_minutes() -> Optional[float]:
+    try:
+        return float(request.headers.get("Session-TTL", ""))
+    except ValueError:
+        return None
+
+
 def _authenticate(engine: EngineState) -> Optional[Response]:
-    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none."""
-    user, failure = authorize(engine.authenticator, request.headers.get("Authorization", ""))
+    """Find the request's user from its Basic credentials or Bearer token; a 401 fault when none.
+
+    With ``Prefer: persistent-auth`` the engine keeps a session: the first request's credentials
+    open it and its answer sets the ``JSESSIONID`` cookie, and later requests may send that
+    cookie instead of credentials, until the session's ``Session-TTL`` (minutes) runs out.
+    """
+    persistent = "persistent-auth" in request.headers.get("Prefer", "").lower()
+    authorization = request.headers.get("Authorization", "")
+    cookie = request.cookies.get(auth.SESSION_COOKIE) if persistent else None
+    if persistent and cookie and not authorization.strip():
+        user = engine.authenticator.bearer(cookie)
+        if user is None:
+            return _unauthorized("The session has expired or is not known: log in again")
+        g.user = user
+        return None
+    user, failure = authorize(engine.authenticator, authorization)
     if user is None:
         return _unauthorized(failure)
     g.user = user
+    if persistent and not (cookie and engine.authenticator.bearer(cookie)):
+        g.new_session = engine.authenticator.open_session(user, _session_minutes())
     return None
 
 
@@ -185,6 +208,9 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
             entries.append(f"follow;dur={g.follow_seconds * 1000:.2f}")
         entries.append(f"total;dur={total:.2f}")
         response.headers["Server-Timing"] = ", ".join(entries)
+        if "new_session" in g and response.status_code < 400:
+            response.set_cookie(auth.SESSION_COOKIE, g.new_session, path="/ovirt-engine/api", secure=request.is_secure,
+                                httponly=True)
         return response
 
     @app.errorhandler(faults.Fault)

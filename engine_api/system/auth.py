@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from engine_api.db import Database
 
 TOKEN_LIFETIME = dt.timedelta(hours=10)
+#: How long a persistent-auth session lasts without a ``Session-TTL`` (the engine's default, minutes).
+SESSION_MINUTES = 30
+#: The cookie a persistent-auth session is carried in.
+SESSION_COOKIE = "JSESSIONID"
 INTERNAL_DOMAINS = ("internal", "internal-authz", "ovirt@internalsso", "internalsso")
 #: The id the engine gives its built-in ``admin@internal`` user.
 ADMIN_USER_ID = "fdfc627c-d875-11e0-90f0-83df133b58cc"
@@ -177,6 +181,15 @@ class Authenticator:
             return row[0]
 
         return self._remembered("bearer:" + token_hash(token), lookup, found)
+
+    def open_session(self, principal: Principal, minutes: Optional[float] = None) -> str:
+        """A session for ``Prefer: persistent-auth``: a token the client sends back as its
+        ``JSESSIONID`` cookie, valid for ``minutes`` (``Session-TTL``, default 30)."""
+        token = secrets.token_urlsafe(32)
+        lifetime = dt.timedelta(minutes=minutes if minutes is not None and minutes > 0 else SESSION_MINUTES)
+        with self.db.transaction() as session:
+            session.add(SsoToken(token_hash=token_hash(token), user_id=principal.id, expires_at=utcnow() + lifetime))
+        return token
 
     def forget_token(self, token: str) -> None:
         with self._lock:
