@@ -113,3 +113,9 @@ def wrk(url: str, headers: dict[str, str], seconds: float, connections: int) -> 
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
     return Throughput(float(rate.group(1)), _milliseconds(output, "50%"), _milliseconds(output, "99%"), errors)
+
+
+def statement_count(answer: requests.Response) -> int:
+    """The SQL statements the engine ran for an answer, from its ``Server-Timing`` header (-1 without one)."""
+    match = re.search(r'desc="(\d+) statements"', answer.headers.get("Server-Timing", ""))
+    return int(match.group(1)) if match else -1

@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -51,7 +50,7 @@ from engine_api.testing import LiveEngine  # noqa: E402
 from engine_api.wire import XmlCodec  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BASIC, ROOT, Served, Throughput, log, wrk  # noqa: E402
+from common import BASIC, ROOT, Served, Throughput, log, statement_count, wrk  # noqa: E402
 
 FOLLOW = "disk_attachments.disk,nics"
 JSON_SERVER_VERSION = "1.0.0-beta.15"  # the newest 1.0 published (npm view json-server versions --json)
@@ -66,11 +65,6 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 
-
-def statements(answer: requests.Response) -> int:
-    match = re.search(r'desc="(\d+) statements"', answer.headers["Server-Timing"])
-    assert match, answer.headers["Server-Timing"]
-    return int(match.group(1))
 
 
 class RequestStatements:
@@ -173,8 +167,8 @@ def measure(live: LiveEngine, session: requests.Session, counter: RequestStateme
     log(f"N={size}: SDK crawl with follow_link, one request at a time …")
     crawl_time, crawl_requests, crawl_statements = crawl(live, counter)
     return Row(size, len(optimized.content), floor, optimized_server, statements_server, optimized_http,
-               statements(optimized), generic_http, statements(generic), crawl_time, crawl_requests,
-               crawl_statements, statements(nics))
+               statement_count(optimized), generic_http, statement_count(generic), crawl_time, crawl_requests,
+               crawl_statements, statement_count(nics))
 
 
 def print_row(row: Row) -> None:
@@ -295,9 +289,9 @@ def json_server_comparison(size: int, seconds: float) -> None:
     for name, label, size_bytes, sql in (
         ("json-server", f"json-server GET {theirs_url}", len(theirs.content), "-"),
         ("engine-emu", "engine-emu  GET /vms?follow=nics", len(answers["engine-emu"].content),
-         str(statements(answers["engine-emu"]))),
+         str(statement_count(answers["engine-emu"]))),
         ("engine-emu, assembled", "  the same, every listing assembled", len(answers["engine-emu, assembled"].content),
-         str(statements(answers["engine-emu, assembled"]))),
+         str(statement_count(answers["engine-emu, assembled"]))),
     ):
         m = measured[name]
         print(f"  {label:44} {m.requests_per_second:8.1f} {m.requests_per_second * size:9.0f} {m.p50_ms:8.1f}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,15 +28,11 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import AUTH, BASIC, ROOT, Served, log, wrk  # noqa: E402
+from common import AUTH, BASIC, ROOT, Served, log, statement_count, wrk  # noqa: E402
 
 JSON = {"Accept": "application/json"}
 CONNECTIONS = 4
 
-
-def _statements(answer: requests.Response) -> int:
-    match = re.search(r'desc="(\d+) statements"', answer.headers.get("Server-Timing", ""))
-    return int(match.group(1)) if match else -1
 
 
 def _add_pools(api: str, count: int) -> None:
@@ -87,7 +82,7 @@ def main() -> int:
                     log(f"wrk {path}{' with search' if searched else ''}")
                     wrk(url, headers, 1, CONNECTIONS)
                     measured = wrk(url, headers, args.duration, CONNECTIONS)
-                    rows.append((label, path, searched, measured, len(answer.content), _statements(answer)))
+                    rows.append((label, path, searched, measured, len(answer.content), statement_count(answer)))
     print(f"\nlisting {args.entities} entities, JSON, every listing assembled; wrk -t1 -c{CONNECTIONS} "
           f"-d{args.duration:g}s, SQLite, {os.cpu_count()} cores")
     print(f"{'collection':<12}{'request':<26}{'req/s':>9}{'p99 ms':>9}{'errors':>8}{'KiB':>7}{'SQL':>5}"

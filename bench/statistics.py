@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -28,15 +27,11 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import AUTH, BASIC, ROOT, Served, log, wrk  # noqa: E402
+from common import AUTH, BASIC, ROOT, Served, log, statement_count, wrk  # noqa: E402
 
 JSON = {"Accept": "application/json"}
 CONNECTIONS = 1
 
-
-def _statements(answer: requests.Response) -> int:
-    match = re.search(r'desc="(\d+) statements"', answer.headers.get("Server-Timing", ""))
-    return int(match.group(1)) if match else -1
 
 
 def _crawl(api: str) -> tuple[float, int, int]:
@@ -45,11 +40,11 @@ def _crawl(api: str) -> tuple[float, int, int]:
     session.auth = AUTH
     started = time.perf_counter()
     listing = session.get(api + "/vms", headers=JSON, timeout=60)
-    statements, requests_made = _statements(listing), 1
+    statements, requests_made = statement_count(listing), 1
     for vm in listing.json()["vm"]:
         answer = session.get(api + f"/vms/{vm['id']}/statistics", headers=JSON, timeout=60)
         answer.raise_for_status()
-        statements += _statements(answer)
+        statements += statement_count(answer)
         requests_made += 1
     return time.perf_counter() - started, requests_made, statements
 
@@ -81,7 +76,7 @@ def main() -> int:
                     log(f"wrk {label} ({size} VMs)")
                     wrk(url, headers, 1, CONNECTIONS)
                     measured = wrk(url, headers, args.duration, CONNECTIONS)
-                    rows.append((size, label, measured.requests_per_second, _statements(answer),
+                    rows.append((size, label, measured.requests_per_second, statement_count(answer),
                                  1, len(answer.content), 1 / measured.requests_per_second * CONNECTIONS))
                 log(f"crawling {size} VMs' statistics one request each")
                 seconds, made, statements = _crawl(api)

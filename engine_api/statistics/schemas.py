@@ -1,9 +1,8 @@
 """The schema of a statistic, as the engine writes one."""
 from __future__ import annotations
 
-from typing import Any
 
-from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.base import ComputedSchema, StructSchema
 from engine_api.types.fields import String, Struct, WrappedList
 
 
@@ -19,7 +18,7 @@ class Owner(StructSchema):
     id = String(dump_only=True)
 
 
-class Statistic(TypeSchema):
+class Statistic(ComputedSchema):
     type_name, plural, collection = "statistic", "statistics", "statistics"
 
     name = String(dump_only=True)
@@ -33,7 +32,3 @@ class Statistic(TypeSchema):
     host_nic = Struct(Owner, dump_only=True)
     nic = Struct(Owner, dump_only=True)
     vm = Struct(Owner, dump_only=True)
-
-    @classmethod
-    def href(cls, obj: Any) -> str:
-        return obj.href

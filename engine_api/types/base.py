@@ -78,6 +78,14 @@ class TypeSchema(StructSchema):
         return None
 
 
+class ComputedSchema(TypeSchema):
+    """An entity made when it is read (a statistic, a console), which carries its own ``href``."""
+
+    @classmethod
+    def href(cls, obj: Any) -> str:
+        return obj.href
+
+
 def _shape(href: str) -> tuple[str, ...]:
     """The collection segments of an entity's href: ``("vms", "nics")`` for ``…/vms/1/nics/2``."""
     segments = href[len(API_PREFIX) + 1:].split("/")

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from engine_api.statistics.schemas import Owner
 from engine_api.storage.schemas import Disk
 from engine_api.types import enums
-from engine_api.types.base import StructSchema, TypeSchema
+from engine_api.types.base import ComputedSchema, StructSchema, TypeSchema
 from engine_api.types.common import Mac, Named, Topology, owner_href
 from engine_api.types.fields import (
     Boolean,
@@ -155,7 +155,7 @@ class DiskAttachment(TypeSchema):
         return f"{owner_href(obj)}/diskattachments/{obj.disk_id}"
 
 
-class GraphicsConsole(TypeSchema):
+class GraphicsConsole(ComputedSchema):
     type_name, plural, collection = "graphics_console", "graphics_consoles", "graphicsconsoles"
     actions = ("remoteviewerconnectionfile", "ticket")
 
@@ -165,21 +165,13 @@ class GraphicsConsole(TypeSchema):
     tls_port = Integer(dump_only=True)
     vm = Struct(Owner, dump_only=True)
 
-    @classmethod
-    def href(cls, obj: Any) -> str:
-        return obj.href
-
 
 class File(StructSchema):
     id = String()
 
 
-class Cdrom(TypeSchema):
+class Cdrom(ComputedSchema):
     type_name, plural, collection = "cdrom", "cdroms", "cdroms"
 
     file = Struct(File)
     vm = Struct(Owner, dump_only=True)
-
-    @classmethod
-    def href(cls, obj: Any) -> str:
-        return obj.href
