@@ -29,6 +29,9 @@ class Spm(StructSchema):
 class Host(Named):
     type_name, plural, collection = "host", "hosts", "hosts"
     links = (("nics", "nics", "host_nic"), ("statistics", "statistics", "statistic"))
+    rendered_defaults = {
+        "power_management": {"automatic_pm_enabled": "true", "enabled": "false", "kdump_detection": "true"},
+    }
     actions = ("activate", "deactivate", "upgradecheck")
 
     address = String()

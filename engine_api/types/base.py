@@ -37,6 +37,9 @@ class TypeSchema(StructSchema):
     collection: ClassVar[str] = ""
     links: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     actions: ClassVar[tuple[str, ...]] = ()
+    rendered_defaults: ClassVar[dict[str, Any]] = {}
+    """Attributes of the model the engine writes for every entity of the type until a client sets
+    them (a host's ``power_management``), in the JSON wire shape; what a client sets is kept over them."""
 
     id = String(dump_only=True)
 
@@ -53,6 +56,10 @@ class TypeSchema(StructSchema):
         data: dict[str, Any] = {"href": href}
         data.update(compile_dumper(cls)(obj))
         kept = getattr(obj, "model_extras", None)
+        if cls.rendered_defaults:
+            from engine_api.generic.values import merged
+
+            kept = merged(cls.rendered_defaults, kept) if kept else cls.rendered_defaults
         if kept:
             from engine_api.types import extras
 

@@ -50,3 +50,17 @@ def test_a_host_keeps_its_power_management(connection, engine):
         enabled=True, kdump_detection=False, automatic_pm_enabled=True)))
     got = hosts.host_service(host.id).get().power_management
     assert got.enabled is True and got.kdump_detection is False and got.automatic_pm_enabled is True
+
+
+@pytest.mark.scenario("demo")
+def test_a_host_has_the_engines_power_management_until_a_client_sets_its_own(connection):
+    hosts = connection.system_service().hosts_service()
+    host = hosts.list(search="name=myhost")[0]
+    pm = host.power_management
+    assert (pm.enabled, pm.kdump_detection, pm.automatic_pm_enabled) == (False, True, True)
+    hosts.host_service(host.id).update(types.Host(power_management=types.PowerManagement(enabled=True)))
+    pm = hosts.host_service(host.id).get().power_management
+    assert (pm.enabled, pm.kdump_detection, pm.automatic_pm_enabled) == (True, True, True)
+    hosts.host_service(host.id).update(types.Host(power_management=types.PowerManagement(kdump_detection=False)))
+    pm = hosts.host_service(host.id).get().power_management
+    assert (pm.enabled, pm.kdump_detection) == (True, False)

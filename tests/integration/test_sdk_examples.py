@@ -228,9 +228,6 @@ EXAMPLES: dict[str, Example] = {
 # not render, a behaviour it lacks, or something the demo scenario does not have.
 KNOWN_FAILURES: dict[str, str] = {
     # attributes and links
-    "add_fence_agent.py": "attribute: a host's power_management is not rendered (None), so .enabled fails",
-    "update_fencing_options.py": "attribute: a host's power_management is not rendered (None); add_fence_agent.py, "
-                                 "run first to add the ipmilan agent, fails on it",
     "enable_serial_console.py": "attribute: a VM's console is not rendered, even with all_content=true",
     "download_vm_ovf.py": "attribute: a VM read with all_content=true has no initialization.configuration (its OVF)",
     "vm_backup.py": "attribute: a VM read with all_content=true has no initialization.configuration (its OVF)",
