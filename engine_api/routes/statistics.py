@@ -13,21 +13,16 @@ from engine_api.types import API_PREFIX
 blp = Blueprint("nic-statistics", __name__, url_prefix=API_PREFIX,
                 description="Statistics of NICs and of a storage domain's disks")
 
-_OWNERS = (
-    ("vms", "nics", service.list_vm_nic_statistics, service.get_vm_nic_statistic),
-    ("hosts", "nics", service.list_host_nic_statistics, service.get_host_nic_statistic),
-    ("storagedomains", "disks", service.list_domain_disk_statistics, service.get_domain_disk_statistic),
-)
 
-
-def _register(parent: str, rel: str, list_fn: Any, get_fn: Any) -> None:
+def _register(parent: str, rel: str) -> None:
     base = f"/{parent}/<parent_id>/{rel}/<owner_id>/statistics"
+    owners = f"{parent}/{rel}"
 
     def listing(parent_id: str, owner_id: str) -> Any:
-        return call(list_fn, parent_id, owner_id)
+        return call(service.list_owner_statistics, owners, parent_id, owner_id)
 
     def one(parent_id: str, owner_id: str, statistic_id: str) -> Any:
-        return call(get_fn, parent_id, owner_id, statistic_id)
+        return call(service.get_owner_statistic, owners, parent_id, owner_id, statistic_id)
 
     listing.__name__, one.__name__ = f"{parent}_{rel}_statistics", f"{parent}_{rel}_statistic"
     blp.add_url_rule(base, view_func=blp.doc(summary=f"Statistics of one of a {parent[:-1]}'s {rel}")(listing),
@@ -35,5 +30,5 @@ def _register(parent: str, rel: str, list_fn: Any, get_fn: Any) -> None:
     blp.add_url_rule(f"{base}/<statistic_id>", view_func=blp.doc(summary="One statistic")(one), methods=["GET"])
 
 
-for _owner in _OWNERS:
-    _register(*_owner)
+for _owners in service.NESTED_OWNERS:
+    _register(*_owners.split("/"))

@@ -90,19 +90,33 @@ def computed(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str])
 
 def computed_one(ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> Any:
     """The entity of a computed collection a URL names; a 404 fault when there is none."""
-    for item in computed(ctx, coll, parent_id):
+    return one_of(computed(ctx, coll, parent_id), coll, entity_id)
+
+
+def one_of(items: list[Any], coll: CollectionDef, entity_id: str) -> Any:
+    """The item of ``items`` (entities of ``coll``) with the id ``entity_id``; a 404 fault when none has it."""
+    for item in items:
         if str(getattr(item, coll.id_attribute)) == entity_id:
             return item
     raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
 
 
+def at_most(ctx: RequestContext, items: list[Any]) -> list[Any]:
+    """The first ``max`` of ``items`` when the request limits them."""
+    return items if ctx.params.max is None else items[:max(ctx.params.max, 0)]
+
+
+def find_entity(ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> Any:
+    """The entity a URL names, computed or from its row; a 404 fault when there is none."""
+    if coll.compute is not None:
+        return computed_one(ctx, coll, entity_id, parent_id)
+    return get_or_404(ctx, coll, entity_id, parent_id)
+
+
 def list_entities(ctx: RequestContext, coll: CollectionDef,
                   parent_id: Optional[str] = None) -> CollectionResult | DocumentsResult:
     if coll.compute is not None:
-        items = computed(ctx, coll, parent_id)
-        if ctx.params.max is not None:
-            items = items[:max(ctx.params.max, 0)]
-        return CollectionResult(coll.schema, items)
+        return CollectionResult(coll.schema, at_most(ctx, computed(ctx, coll, parent_id)))
     if coll.parent is not None:
         find_parent(ctx, coll, parent_id)
     stmt = coll.base_query(ctx, parent_id)
@@ -190,12 +204,9 @@ def update_entity(
     body: tuple[Optional[str], Any],
     parent_id: Optional[str] = None,
 ) -> EntityResult:
-    if coll.compute is not None:
-        if coll.update is None:
-            raise MethodNotAllowed(f"{coll.label} entities cannot be updated", allow=["GET"])
-        entity = computed_one(ctx, coll, entity_id, parent_id)
-    else:
-        entity = get_or_404(ctx, coll, entity_id, parent_id)
+    if coll.compute is not None and coll.update is None:
+        raise MethodNotAllowed(f"{coll.label} entities cannot be updated", allow=["GET"])
+    entity = find_entity(ctx, coll, entity_id, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body, partial=True))
     unmapped = extras.given(coll.schema, body)
     if coll.update is not None:
@@ -214,10 +225,7 @@ def remove_entity(
 ) -> None:
     if not coll.removable:
         raise MethodNotAllowed(f"{coll.label} entities cannot be removed", allow=["GET"])
-    if coll.compute is not None:
-        entity = computed_one(ctx, coll, entity_id, parent_id)
-    else:
-        entity = get_or_404(ctx, coll, entity_id, parent_id)
+    entity = find_entity(ctx, coll, entity_id, parent_id)
     if coll.remove is not None:
         coll.remove(ctx, entity, parent_id)
     else:
@@ -236,10 +244,7 @@ def run_action(
     hook = coll.actions.get(action)
     if hook is None:
         raise NotFound(f"{coll.label} has no action '{action}'")
-    if coll.compute is not None:
-        entity = computed_one(ctx, coll, entity_id, parent_id)
-    else:
-        entity = get_or_404(ctx, coll, entity_id, parent_id)
+    entity = find_entity(ctx, coll, entity_id, parent_id)
     params = load_body(ActionParameters, body)
     result = hook(ctx, entity, params)
     ctx.session.flush()

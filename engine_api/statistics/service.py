@@ -18,9 +18,8 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.faults import NotFound
 from engine_api.services.context import RequestContext
-from engine_api.services.crud import get_or_404
+from engine_api.services.crud import at_most, get_or_404, one_of
 from engine_api.services.follow_handlers import rows_for_ids
 from engine_api.services.results import CollectionResult, EntityResult
 from engine_api.statistics import simulate
@@ -205,60 +204,29 @@ def of_host_nics(ctx: RequestContext, nics: Sequence[m.HostNic]) -> list[list[St
 
 # -- the NICs' and a storage domain's disks' statistics (below a nested collection) ---------------
 
-def _listed(ctx: RequestContext, statistics: list[StatisticEntity]) -> CollectionResult:
-    if ctx.params.max is not None:
-        statistics = statistics[:max(ctx.params.max, 0)]
-    return CollectionResult(Statistic, statistics)
+def _domain_disks(ctx: RequestContext, disks: Sequence[m.Disk]) -> list[list[StatisticEntity]]:
+    return of_disks(ctx, disks, f"{API_PREFIX}/storagedomains/{disks[0].storage_domain_id}/disks")
 
 
-def _one(statistics: list[StatisticEntity], statistic_id: str) -> EntityResult:
-    for statistic in statistics:
-        if statistic.id == statistic_id:
-            return EntityResult(Statistic, statistic)
-    raise NotFound(f"Entity not found: Statistic: id={statistic_id}")
+#: The statistics of the entities of a nested collection, by the collection's registry key.
+NESTED_OWNERS: dict[str, Compute] = {
+    "vms/nics": of_vm_nics,
+    "hosts/nics": of_host_nics,
+    "storagedomains/disks": _domain_disks,
+}
 
 
-def _vm_nic(ctx: RequestContext, vm_id: str, nic_id: str) -> m.Nic:
-    from engine_api.vms.collections import VM_NICS
-
-    return get_or_404(ctx, VM_NICS, nic_id, vm_id)
-
-
-def _host_nic(ctx: RequestContext, host_id: str, nic_id: str) -> m.HostNic:
-    from engine_api.hosts.collections import HOST_NICS
-
-    return get_or_404(ctx, HOST_NICS, nic_id, host_id)
+def _of_owner(ctx: RequestContext, owners: str, parent_id: str, owner_id: str) -> list[StatisticEntity]:
+    """The statistics of the entity ``owner_id`` of the nested collection ``owners`` below ``parent_id``."""
+    owner = get_or_404(ctx, ctx.registry.get(owners), owner_id, parent_id)
+    return NESTED_OWNERS[owners](ctx, [owner])[0]
 
 
-def _domain_disk(ctx: RequestContext, domain_id: str, disk_id: str) -> tuple[m.Disk, str]:
-    from engine_api.storage.collections import STORAGE_DOMAIN_DISKS
-
-    disk = get_or_404(ctx, STORAGE_DOMAIN_DISKS, disk_id, domain_id)
-    return disk, f"{API_PREFIX}/storagedomains/{domain_id}/disks"
+def list_owner_statistics(ctx: RequestContext, owners: str, parent_id: str, owner_id: str) -> CollectionResult:
+    return CollectionResult(Statistic, at_most(ctx, _of_owner(ctx, owners, parent_id, owner_id)))
 
 
-def list_vm_nic_statistics(ctx: RequestContext, vm_id: str, nic_id: str) -> CollectionResult:
-    return _listed(ctx, of_vm_nics(ctx, [_vm_nic(ctx, vm_id, nic_id)])[0])
-
-
-def get_vm_nic_statistic(ctx: RequestContext, vm_id: str, nic_id: str, statistic_id: str) -> EntityResult:
-    return _one(of_vm_nics(ctx, [_vm_nic(ctx, vm_id, nic_id)])[0], statistic_id)
-
-
-def list_host_nic_statistics(ctx: RequestContext, host_id: str, nic_id: str) -> CollectionResult:
-    return _listed(ctx, of_host_nics(ctx, [_host_nic(ctx, host_id, nic_id)])[0])
-
-
-def get_host_nic_statistic(ctx: RequestContext, host_id: str, nic_id: str, statistic_id: str) -> EntityResult:
-    return _one(of_host_nics(ctx, [_host_nic(ctx, host_id, nic_id)])[0], statistic_id)
-
-
-def list_domain_disk_statistics(ctx: RequestContext, domain_id: str, disk_id: str) -> CollectionResult:
-    disk, owner = _domain_disk(ctx, domain_id, disk_id)
-    return _listed(ctx, of_disks(ctx, [disk], owner)[0])
-
-
-def get_domain_disk_statistic(ctx: RequestContext, domain_id: str, disk_id: str,
-                              statistic_id: str) -> EntityResult:
-    disk, owner = _domain_disk(ctx, domain_id, disk_id)
-    return _one(of_disks(ctx, [disk], owner)[0], statistic_id)
+def get_owner_statistic(ctx: RequestContext, owners: str, parent_id: str, owner_id: str,
+                        statistic_id: str) -> EntityResult:
+    statistics = _of_owner(ctx, owners, parent_id, owner_id)
+    return EntityResult(Statistic, one_of(statistics, ctx.registry.get("vms/statistics"), statistic_id))
