@@ -1,7 +1,7 @@
 """Service results to wire data: the type's schema dumps, followed links are inlined."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from engine_api.services.crud import schema_instance
 from engine_api.services.results import (
@@ -33,13 +33,24 @@ def entity_data(schema_cls: type[TypeSchema], entity: Any, node: Any = None, fol
     return data
 
 
+def with_additions(data: dict[str, Any], additions: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """An entity's wire data with what the engine adds to it; a structure both have is merged."""
+    for key, value in (additions or {}).items():
+        kept = data.get(key)
+        data[key] = with_additions(dict(kept), value) if isinstance(kept, dict) and isinstance(value, dict) else value
+    return data
+
+
 def render(result: Any, codec: Codec) -> bytes:
     if isinstance(result, EntityResult):
         schema = result.schema
-        return codec.render(schema.type_name, entity_data(schema, result.entity, result.follow_tree, result.followed))
+        data = entity_data(schema, result.entity, result.follow_tree, result.followed)
+        return codec.render(schema.type_name, with_additions(data, result.additions))
     if isinstance(result, CollectionResult):
         schema = result.schema
-        items = [entity_data(schema, item, result.follow_tree, result.followed) for item in result.items]
+        additions = result.additions or [None] * len(result.items)
+        items = [with_additions(entity_data(schema, item, result.follow_tree, result.followed), added)
+                 for item, added in zip(result.items, additions, strict=True)]
         return codec.render_collection(schema.plural, schema.type_name, items)
     if isinstance(result, ActionResult):
         data = dict(result.extra)

@@ -123,6 +123,10 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
     stmt = searching.apply(ctx, coll, stmt)
     if stmt is None:
         return CollectionResult(coll.schema, [])
+    if ctx.params.all_content and coll.all_content is not None:
+        items = list(ctx.session.scalars(stmt).unique())
+        tree, followed = following.follow(ctx, coll, items)
+        return CollectionResult(coll.schema, items, tree, followed, additions=coll.all_content(ctx, items))
     from engine_api.documents.store import read_collection
 
     documents = read_collection(ctx.session, coll, stmt, ctx.representation, ctx.params.follow,
@@ -154,12 +158,15 @@ def get_entity(
         return answer if answer is not None else EntityResult(coll.schema, item)
     from engine_api.documents.store import read_entity
 
-    document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)
-    if document is not None:
-        return document
+    everything = ctx.params.all_content and coll.all_content is not None
+    if not everything:
+        document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)
+        if document is not None:
+            return document
     entity = get_or_404(ctx, coll, entity_id, parent_id)
     tree, followed = following.follow(ctx, coll, [entity])
-    return EntityResult(coll.schema, entity, follow_tree=tree, followed=followed)
+    additions = coll.all_content(ctx, [entity])[0] if everything and coll.all_content is not None else None
+    return EntityResult(coll.schema, entity, follow_tree=tree, followed=followed, additions=additions)
 
 
 def add_entity(

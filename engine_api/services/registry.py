@@ -5,8 +5,8 @@ declarations; nothing registers itself on import.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from sqlalchemy import Select, inspect, select
@@ -24,6 +24,9 @@ RemoveHook = Callable[["RequestContext", Any, Optional[str]], None]
 ActionHook = Callable[["RequestContext", Any, dict[str, Any]], Any]
 #: ``get(ctx, entity)``: what a GET of one entity answers instead of the entity, or None for the entity.
 GetHook = Callable[["RequestContext", Any], Any]
+#: ``all_content(ctx, entities)``: what the engine adds to each entity read with ``all_content=true``, in the
+#: wire shape, one mapping per entity.
+AllContent = Callable[["RequestContext", Sequence[Any]], list[dict[str, Any]]]
 #: ``compute(ctx, parents)``: the entities of a computed collection below each parent, in order.
 Compute = Callable[["RequestContext", Sequence[Any]], list[list[Any]]]
 #: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
@@ -71,6 +74,7 @@ class CollectionDef:
     attach: bool = False
     compute: Optional[Compute] = None
     get: Optional[GetHook] = None
+    all_content: Optional[AllContent] = None
 
     @property
     def key(self) -> str:

@@ -15,6 +15,8 @@ class EntityResult:
     follow_tree: Any = None
     followed: Any = None
     location: str | None = None
+    additions: Optional[dict[str, Any]] = None
+    """What the engine adds to the entity's rendering (``all_content=true``), in the wire shape."""
 
     @property
     def follow_seconds(self) -> float | None:
@@ -28,6 +30,8 @@ class CollectionResult:
     items: list[Any]
     follow_tree: Any = None
     followed: Any = None
+    additions: Optional[list[dict[str, Any]]] = None
+    """What the engine adds to each item's rendering (``all_content=true``), in the wire shape."""
 
     @property
     def follow_seconds(self) -> float | None:

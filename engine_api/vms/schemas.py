@@ -64,6 +64,12 @@ class VmBase(Named):
     cluster = Ref("clusters", attribute="cluster_id")
 
 
+class Console(StructSchema):
+    """Whether the VM has a serial console; rendered only with ``all_content=true``."""
+
+    enabled = Boolean(attribute="console_enabled", load_only=True)
+
+
 class PlacementHosts(StructSchema):
     hosts = WrappedList("host", Ref("hosts"), attribute="placement_host_ids")
 
@@ -85,6 +91,7 @@ class Vm(VmBase):
     template = Ref("templates", attribute="template_id")
     host = Ref("hosts", attribute="host_id", dump_only=True)
     placement_policy = Inline(PlacementHosts)
+    console = Inline(Console)
     start_time = DateTime(dump_only=True)
     stop_time = DateTime(dump_only=True)
     stop_reason = String(dump_only=True)

@@ -13,7 +13,7 @@ from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
-from engine_api.vms import devices
+from engine_api.vms import content, devices
 from engine_api.vms.lifecycle import RUNNING_STATES
 
 #: Attributes a new VM takes from its template when the request does not set them.
@@ -57,6 +57,7 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
     if template is not None and template.status != "ok":
         raise cannot("add VM", "Template is locked or illegal")
     placement = data.pop("placement_host_ids", None)
+    console = data.pop("console_enabled", None)
     vm = m.Vm(**data)
     if template is not None:
         for name in INHERITED:
@@ -69,6 +70,9 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
     ctx.session.add(vm)
     ctx.session.flush()
     devices.add_default_devices(ctx, vm)
+    if console is not None:
+        ctx.session.flush()
+        content.set_console(ctx, vm, console)
     job = None
     template_disks = _attachments_of(ctx, template_id=vm.template_id)
     if template_disks:
@@ -114,6 +118,9 @@ def update_vm(ctx: RequestContext, vm: m.Vm, data: dict[str, Any]) -> m.Vm:
         raise cannot("update VM", "The template of a VM cannot be changed")
     if "cluster_id" in data and data["cluster_id"] != vm.cluster_id:
         macs.move_vm_nics(ctx, vm, data["cluster_id"])
+    console = data.pop("console_enabled", None)
+    if console is not None:
+        content.set_console(ctx, vm, console)
     placement = data.pop("placement_host_ids", None)
     if placement is not None:
         vm.placement_host_id = placement[0] if placement else None
