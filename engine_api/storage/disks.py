@@ -17,6 +17,8 @@ from engine_api.vms.lifecycle import RUNNING_STATES
 
 
 def new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
+    if data.get("lun_storage") is not None:
+        return new_lun_disk(ctx, data)
     domains = data.pop("storage_domain_ids", None) or []
     require(data, "Disk", "provisioned_size", "format")
     if not domains:
@@ -37,6 +39,44 @@ def new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
     events.record_event(ctx, 2020, f"Add-Disk operation of '{disk.name}' was initiated by "
                         f"{acting_user(ctx)}.", storage_domain_id=disk.storage_domain_id)
     transitions.schedule(ctx, "disk", disk.id, "ok", job_id=job.id)
+    return disk
+
+
+def _lun_ids(ctx: RequestContext) -> set[str]:
+    """The LUNs direct LUN disks use already."""
+    used = set()
+    for extras in ctx.session.scalars(select(m.Disk.model_extras).where(m.Disk.storage_type == "lun")):
+        for unit in ((extras or {}).get("lun_storage") or {}).get("logical_units", {}).get("logical_unit", []):
+            used.add(unit.get("id"))
+    return used
+
+
+def new_lun_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
+    """A direct LUN disk: a LUN of the storage server, used by VMs as it is, so no size, format or
+    storage domain of its own; it is ready at once."""
+    storage = data.pop("lun_storage")
+    data.pop("storage_domain_ids", None)
+    units = (storage.get("logical_units") or {}).get("logical_unit") or []
+    if not storage.get("type"):
+        raise BadRequest("Disk [lunStorage.type] required for add", reason="Incomplete parameters")
+    if len(units) != 1 or not units[0].get("id"):
+        raise BadRequest("Disk [lunStorage.logicalUnits.id] required for add", reason="Incomplete parameters")
+    unit = units[0]
+    if storage["type"] == "iscsi" and not (unit.get("address") and unit.get("target")):
+        raise BadRequest("LogicalUnit [address, target] required for add", reason="Incomplete parameters")
+    if unit["id"] in _lun_ids(ctx):
+        raise cannot("add Virtual Disk", "The provided LUN is used by another disk")
+    for secret in ("password", "driver_sensitive_options"):  # the engine never answers with secrets
+        storage.pop(secret, None)
+        unit.pop(secret, None)
+    data.setdefault("name", f"disk_{m.new_id()[:8]}")
+    disk = m.Disk(**{k: v for k, v in data.items() if k not in ("format", "sparse", "provisioned_size")})
+    disk.storage_type, disk.format, disk.sparse, disk.status = "lun", "raw", False, "ok"
+    disk.provisioned_size = disk.actual_size = int(unit.get("size") or 0)
+    disk.model_extras = {"lun_storage": storage}
+    ctx.session.add(disk)
+    ctx.session.flush()
+    events.record_event(ctx, 2021, f"The disk '{disk.name}' was successfully added.")
     return disk
 
 

@@ -13,6 +13,7 @@ from engine_api.types.fields import (
     Enum,
     Inline,
     Integer,
+    ModelStruct,
     Ref,
     String,
     WrappedList,
@@ -65,6 +66,7 @@ class Disk(TypeSchema):
     image_id = String(dump_only=True)
     storage_domains = WrappedList("storage_domain", Ref("storagedomains"), attribute="storage_domain_ids")
     template = Ref("templates", attribute="template_id", dump_only=True)
+    lun_storage = ModelStruct("HostStorage", load_only=True)
 
     @pre_load
     def _alias_as_name(self, data: Any, **kwargs: Any) -> Any:

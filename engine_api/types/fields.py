@@ -225,3 +225,23 @@ def flatten_inline(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
                 nested = data.pop(key) or {}
                 data.update(nested)
     return data
+
+
+class ModelStruct(fields.Field):
+    """A structure the API model types (``HostStorage``…): read and checked by the model (a bad
+    value is a 400 fault naming it) and loaded in its JSON wire shape."""
+
+    def __init__(self, type_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.type_name = type_name
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        from engine_api.generic.values import read_struct
+        from engine_api.wire.codec import JsonCodec
+
+        return JsonCodec.wire(read_struct(self.type_name, value, attr or self.type_name))
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        from engine_api.generic.values import read_struct
+
+        return read_struct(self.type_name, value, attr or self.type_name) if value else None

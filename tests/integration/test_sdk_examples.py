@@ -231,8 +231,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "vm_backup.py": "behaviour: snapshots are stored as documents without a lifecycle: the snapshot it adds never "
                     "reaches snapshot_status ok, so it waits for it until it times out",
     # behaviour
-    "add_lun_disk_to_vm.py": "behaviour: a direct LUN disk (lun_storage) added to a VM is refused with 400 "
-                             "'Disk [provisioned_size, format] required for add'; a LUN disk has neither",
     "remove_host.py": "scenario: every demo host runs VMs; deactivate() migrates them away first (as the engine "
                       "does), so remove() right after it finds the host still preparing for maintenance",
     "data_center_maintenance.py": "scenario: it shuts down every VM that is not down, and the demo has VMs "
