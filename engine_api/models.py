@@ -18,6 +18,7 @@ from engine_api.rows import (
     new_id,
     utcnow,
 )
+from engine_api.snapshots.rows import Snapshot, SnapshotDisk
 from engine_api.storage.rows import Disk, StorageDomain
 from engine_api.system.rows import Event, Job, SsoToken, User
 from engine_api.vms.rows import (
@@ -35,6 +36,6 @@ from engine_api.vms.rows import (
 __all__ = [
     "BLANK_TEMPLATE_ID", "Base", "Change", "Cluster", "ClusterNetwork", "DataCenter", "Disk", "DiskAttachment",
     "Document", "Event", "HREF_LENGTH", "Host", "HostNic", "Job", "Lease", "MAC_IN_USE_CONSTRAINT", "MacPool",
-    "ModelExtras", "Named", "Network", "Nic", "RevisionCounter", "SsoToken", "StorageDomain", "Template",
+    "ModelExtras", "Named", "Network", "Nic", "RevisionCounter", "Snapshot", "SnapshotDisk", "SsoToken", "StorageDomain", "Template",
     "Transition", "User", "UtcDateTime", "Vm", "VmBase", "VmDevice", "VmDomain", "VnicProfile", "new_id", "utcnow",
 ]

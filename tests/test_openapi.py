@@ -26,7 +26,9 @@ def test_openapi_describes_types_and_paths(live_engine):
     assert schemas["Vm"]["properties"]["status"]["enum"][0] == "down"
     assert "/ovirt-engine/api/vms/{entity_id}/start" in document["paths"]
     assert "post" in document["paths"]["/ovirt-engine/api/vms"]
-    snapshots = document["paths"]["/ovirt-engine/api/vms/{vm}/snapshots"]
+    watchdogs = document["paths"]["/ovirt-engine/api/vms/{vm}/watchdogs"]
+    assert {"get", "post"} <= set(watchdogs) and "201" in watchdogs["post"]["responses"]
+    snapshots = document["paths"]["/ovirt-engine/api/vms/{parent_id}/snapshots"]
     assert {"get", "post"} <= set(snapshots) and "201" in snapshots["post"]["responses"]
     assert "/ovirt-engine/api/vms/{vm}/clone" in document["paths"]
     assert schemas["Snapshot"]["properties"]["snapshot_status"]["enum"] == ["in_preview", "locked", "ok"]

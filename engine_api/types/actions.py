@@ -40,6 +40,13 @@ class ActionParameters(StructSchema):
     maintenance_after_restart = Boolean()
     stop_gluster_service = Boolean()
     correlation_id = String()
+    snapshot = Struct(lambda: ActionId())
+    restore_memory = Boolean()
+    disks = WrappedList("disk", Struct(lambda: ActionId()))
+
+
+class ActionId(StructSchema):
+    id = String()
 
 
 class ActionVm(StructSchema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine_api import models as m
 from engine_api.services.follow_handlers import children, references
 from engine_api.services.registry import CollectionDef, Concept, StepKind
+from engine_api.snapshots.service import VM_ACTIONS as SNAPSHOT_ACTIONS
 from engine_api.vms import cdroms, consoles, content, lifecycle, search
 from engine_api.vms import schemas as t
 from engine_api.vms.attachments import (
@@ -29,8 +30,8 @@ from engine_api.vms.service import (
 )
 
 VMS = CollectionDef(
-    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm, actions=lifecycle.ACTIONS,
-    search=search.VMS, all_content=content.vm_all_content)
+    "vms", t.Vm, m.Vm, "VM", add=add_vm, update=update_vm, remove=remove_vm,
+    actions={**lifecycle.ACTIONS, **SNAPSHOT_ACTIONS}, search=search.VMS, all_content=content.vm_all_content)
 TEMPLATES = CollectionDef(
     "templates", t.Template, m.Template, "Template", add=add_template, remove=remove_template,
     search=search.TEMPLATES)

@@ -82,6 +82,7 @@ class Vm(VmBase):
         ("statistics", "statistics", "statistic"),
         ("graphicsconsoles", "graphics_consoles", "graphics_console"),
         ("cdroms", "cdroms", "cdrom"),
+        ("snapshots", "snapshots", "snapshot"),
     )
     actions = (
         "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",

@@ -11,6 +11,7 @@ from engine_api.network import macs
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require, unique_name
+from engine_api.snapshots import service as snapshots
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 from engine_api.vms import content, devices
@@ -70,6 +71,7 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
     ctx.session.add(vm)
     ctx.session.flush()
     devices.add_default_devices(ctx, vm)
+    ctx.session.add(snapshots.active_snapshot(vm))
     if console is not None:
         ctx.session.flush()
         content.set_console(ctx, vm, console)

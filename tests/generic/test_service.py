@@ -63,32 +63,31 @@ def test_every_generic_collection_with_add_round_trips(http, engine, paths, urls
     assert len(checked) > 100
 
 
-@pytest.mark.scenario("demo")
 def test_xml_and_json_read_back_what_was_set(http, engine):
-    vm = http.get(engine.url + "/vms", params={"search": "name=myvm"}, headers=JSON).json()["vm"][0]["id"]
-    body = ("<snapshot><description>before upgrade</description><persist_memorystate>true</persist_memorystate>"
-            "<date>2026-03-01T10:00:00.000+02:00</date><snapshot_status>ok</snapshot_status>"
+    body = ("<instance_type><name>small</name><description>before upgrade</description><stateless>true</stateless>"
+            "<creation_time>2026-03-01T10:00:00.000+02:00</creation_time>"
             "<cpu><topology><cores>2</cores><sockets>1</sockets></topology></cpu>"
             "<os><boot><devices><device>hd</device><device>cdrom</device></devices></boot></os>"
-            "<unknown_element>ignored</unknown_element></snapshot>")
-    added = http.post(engine.url + f"/vms/{vm}/snapshots", data=body, headers=XML)
+            "<unknown_element>ignored</unknown_element></instance_type>")
+    added = http.post(engine.url + "/instancetypes", data=body, headers=XML)
     assert added.status_code == 201, added.text
     href = added.headers["Location"].removeprefix("/ovirt-engine/api")
     read = http.get(engine.url + href, headers=JSON).json()
-    assert read["description"] == "before upgrade" and read["persist_memorystate"] == "true"
+    assert read["description"] == "before upgrade" and read["stateless"] == "true"
     assert read["cpu"] == {"topology": {"cores": "2", "sockets": "1"}}
     assert read["os"] == {"boot": {"devices": {"device": ["hd", "cdrom"]}}}
-    assert read["date"] == 1772352000000 and "unknown_element" not in read
-    assert {"rel": "disks", "href": read["href"] + "/disks"} in read["link"]
+    assert read["creation_time"] == 1772352000000 and "unknown_element" not in read
+    assert {"rel": "nics", "href": read["href"] + "/nics"} in read["link"]
     xml = http.get(engine.url + href).text
     assert "<devices><device>hd</device><device>cdrom</device></devices>" in xml
-    assert "<date>2026-03-01T08:00:00.000+00:00</date>" in xml or "<date>2026-03-01T10:00:00.000+02:00</date>" in xml
+    assert ("<creation_time>2026-03-01T08:00:00.000+00:00</creation_time>" in xml
+            or "<creation_time>2026-03-01T10:00:00.000+02:00</creation_time>" in xml)
 
     import ovirtsdk4.types as types
     from ovirtsdk4.reader import Reader
-    snapshot = Reader.read(xml.encode())
-    assert isinstance(snapshot, types.Snapshot) and snapshot.os.boot.devices == [types.BootDevice.HD,
-                                                                                types.BootDevice.CDROM]
+    instance_type = Reader.read(xml.encode())
+    assert isinstance(instance_type, types.InstanceType) and instance_type.os.boot.devices == [
+        types.BootDevice.HD, types.BootDevice.CDROM]
 
 
 @pytest.mark.scenario("demo")

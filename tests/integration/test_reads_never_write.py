@@ -78,12 +78,17 @@ def _quiet(engine) -> bool:
 
 @pytest.fixture
 def demo_with_a_template(engine, http):
-    """The demo with a template made from ``myvm``, so that every nested collection has an entity."""
+    """The demo with a template made from ``myvm`` and a snapshot of it, so that every nested
+    collection has an entity."""
     myvm = http.get(f"{http.base}/vms", params={"search": "name=myvm"}, headers=JSON).json()["vm"][0]
     made = http.post(f"{http.base}/templates", json={"name": "walked", "vm": {"id": myvm["id"]}}, headers=JSON)
     assert made.status_code in (200, 201, 202), made.text
     template = f"{http.base}/templates/{made.json()['id']}"
     wait_for(lambda: http.get(template, headers=JSON).json()["status"] == "ok" and _quiet(engine))
+    taken = http.post(f"{http.base}/vms/{myvm['id']}/snapshots", json={"description": "walked"}, headers=JSON)
+    assert taken.status_code == 201, taken.text
+    wait_for(lambda: http.get(taken.headers["Location"].replace("/ovirt-engine/api", http.base, 1),
+                              headers=JSON).json()["snapshot_status"] == "ok" and _quiet(engine))
     return engine
 
 
@@ -161,6 +166,11 @@ def test_walking_every_get_route_of_the_demo_changes_nothing(demo_with_a_templat
         first = _entities(walk.get(f"{owner}/{rel}"))[0]
         statistics = _entities(walk.get(f"{owner}/{rel}/{first['id']}/statistics"))
         walk.get(f"{owner}/{rel}/{first['id']}/statistics/{statistics[0]['id']}")
+    myvm = _entities(walk.get("/vms", search="name=myvm"))[0]
+    for snapshot in _entities(walk.get(f"/vms/{myvm['id']}/snapshots")):
+        for rel in ("disks", "nics"):
+            for held in _entities(walk.get(f"/vms/{myvm['id']}/snapshots/{snapshot['id']}/{rel}")):
+                walk.get(f"/vms/{myvm['id']}/snapshots/{snapshot['id']}/{rel}/{held['id']}")
     assert http.head(f"{http.base}/vms").status_code == 200
 
     assert walk.failures == []
