@@ -15,10 +15,13 @@ from engine_api.storage.disks import (
     storage_domain_disks,
 )
 from engine_api.storage.domains import (
+    activate_storage_domain,
     add_storage_domain,
     attach_storage_domain,
+    deactivate_storage_domain,
     detach_storage_domain,
     remove_storage_domain,
+    storage_domain_step,
 )
 
 STORAGE_DOMAINS = CollectionDef(
@@ -27,7 +30,8 @@ STORAGE_DOMAINS = CollectionDef(
 DISKS = CollectionDef("disks", t.Disk, m.Disk, "Disk", add=add_disk, remove=remove_disk, search=search.DISKS)
 DATA_CENTER_STORAGE_DOMAINS = CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain", parent=DATA_CENTERS,
-    parent_key="data_center_id", add=attach_storage_domain, remove=detach_storage_domain, attach=True)
+    parent_key="data_center_id", add=attach_storage_domain, remove=detach_storage_domain, attach=True,
+    actions={"activate": activate_storage_domain, "deactivate": deactivate_storage_domain})
 STORAGE_DOMAIN_DISKS = CollectionDef(
     "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
     add=add_storage_domain_disk, remove=remove_disk)
@@ -36,5 +40,5 @@ CONCEPT = Concept(
     "storage", "Storage domains and disks",
     (STORAGE_DOMAINS, DISKS, DATA_CENTER_STORAGE_DOMAINS, STORAGE_DOMAIN_DISKS),
     follow=(("disks", "storage_domains", reference_lists(m.StorageDomain, "storage_domain_ids")),),
-    steps={"disk": StepKind(disk_step)},
+    steps={"disk": StepKind(disk_step), "storage-domain": StepKind(storage_domain_step)},
 )

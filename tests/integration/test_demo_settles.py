@@ -1,4 +1,4 @@
-"""The demo's VMs caught powering up or migrating finish, as on a live engine."""
+"""The demo's VMs caught powering up, migrating or being created finish, as on a live engine."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,8 +15,9 @@ def _vms(engine):
 def test_seeded_transitional_vms_settle_when_their_steps_come_due(live_engine):
     live_engine.reset("demo", settled=False)
     before = _vms(live_engine)
-    caught = {name: state for name, state in before.items() if state[0] in ("powering_up", "migrating")}
-    assert {status for status, _ in caught.values()} == {"powering_up", "migrating"}
+    caught = {name: state for name, state in before.items()
+              if state[0] in ("powering_up", "migrating", "image_locked")}
+    assert {status for status, _ in caught.values()} == {"powering_up", "migrating", "image_locked"}
     with live_engine.db.transaction() as session:
         due = list(session.scalars(select(m.Transition)))
     assert len(due) == len(caught)
@@ -25,7 +26,7 @@ def test_seeded_transitional_vms_settle_when_their_steps_come_due(live_engine):
     assert live_engine.settle() == len(caught)
     after = _vms(live_engine)
     for name, (status, host) in caught.items():
-        assert after[name][0] == "up", name
+        assert after[name][0] == ("down" if status == "image_locked" else "up"), name
         if status == "migrating":
             assert after[name][1] not in (None, host), name  # on its destination now
         else:
@@ -36,7 +37,7 @@ def test_seeded_transitional_vms_settle_when_their_steps_come_due(live_engine):
 
 def test_a_test_starts_from_the_settled_demo(engine):
     engine.reset("demo")
-    assert not {status for status, _ in _vms(engine).values()} & {"powering_up", "migrating"}
+    assert not {status for status, _ in _vms(engine).values()} & {"powering_up", "migrating", "image_locked"}
     with engine.db.transaction() as session:
         assert session.scalars(select(m.Transition.id)).first() is None
 

@@ -233,9 +233,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "vm_backup.py": "behaviour: snapshots are stored as documents without a lifecycle: the snapshot it adds never "
                     "reaches snapshot_status ok, so it waits for it until it times out",
     # behaviour
-    "data_center_maintenance.py": "scenario: it shuts down every VM that is not down, and the demo has VMs "
-                                  "image_locked and suspended, which the engine too refuses to shut down (409 'VM is "
-                                  "locked')",
     "reprovision_stateless_vm_in_pool.py": "behaviour: no template versions: adding a template with "
                                            "version.base_template and its base's name is refused with 409 "
                                            "'The specified name is already in use'",
