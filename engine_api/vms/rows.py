@@ -52,7 +52,13 @@ class Template(ModelExtras, Named, VmBase, Base):
     status: Mapped[str] = mapped_column(String(16), default="ok")
     version_number: Mapped[int] = mapped_column(Integer, default=1)
     version_name: Mapped[Optional[str]] = mapped_column(String(255))
+    base_template_id: Mapped[Optional[str]] = mapped_column(ForeignKey("templates.id"), index=True)
+    """The base template of a version; none for a base template, which is its own base."""
     source_vm_id: Mapped[Optional[str]] = mapped_column(String(36))
+
+    @property
+    def base_template_ref(self) -> str:
+        return self.base_template_id or self.id
 
 
 class Vm(ModelExtras, Named, VmBase, Base):

@@ -100,6 +100,7 @@ class Vm(VmBase):
 
 
 class TemplateVersion(StructSchema):
+    base_template = Ref("templates", attribute="base_template_ref")
     version_name = String(attribute="version_name")
     version_number = Integer(attribute="version_number", dump_only=True)
 

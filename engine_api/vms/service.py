@@ -153,13 +153,24 @@ def remove_vm(ctx: RequestContext, vm: m.Vm, parent_id: Optional[str] = None) ->
 # -- templates ----------------------------------------------------------------------------
 
 def add_template(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Template:
+    base_id = data.pop("base_template_ref", None)
+    base = ctx.session.get(m.Template, base_id) if base_id else None
+    if base is not None:  # a new version of a template: it has its base's name and the next number
+        if base.base_template_id is not None or base.id == m.BLANK_TEMPLATE_ID:
+            raise cannot("add Template", "The base template of a version must be a base template")
+        data["name"] = base.name
     require(data, "Template", "name", "source_vm_id")
-    unique_name(ctx, m.Template, data["name"], "Template")
+    if base is None:
+        unique_name(ctx, m.Template, data["name"], "Template")
     vm = ctx.session.get(m.Vm, data["source_vm_id"])
     assert vm is not None
     if vm.status not in ("down",):
         raise cannot("add Template", "VM must be down")
     template = m.Template(**data)
+    if base is not None:
+        template.base_template_id = base.id
+        template.version_number = 1 + (ctx.session.scalar(select(func.max(m.Template.version_number)).where(
+            (m.Template.base_template_id == base.id) | (m.Template.id == base.id))) or 1)
     for name in INHERITED:
         if name not in data:
             setattr(template, name, getattr(vm, name))
@@ -206,6 +217,8 @@ def remove_template(ctx: RequestContext, template: m.Template, parent_id: Option
         raise cannot("remove Template", "Blank Template cannot be removed")
     if ctx.session.scalars(select(m.Vm.id).where(m.Vm.template_id == template.id).limit(1)).first():
         raise cannot("remove Template", "The following VMs are based on this Template")
+    if ctx.session.scalars(select(m.Template.id).where(m.Template.base_template_id == template.id).limit(1)).first():
+        raise cannot("remove Template", "The Template has versions; remove them first")
     if template.status == "locked":
         raise cannot("remove Template", "Template is locked. Please try again in a few minutes")
     for _attachment, disk in _attachments_of(ctx, template_id=template.id):

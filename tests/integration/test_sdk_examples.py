@@ -11,7 +11,8 @@ example makes (a tag, a template, a second storage domain), that example runs fi
 engine (``Example.before``).
 
 ``NEEDS_OUTSIDE`` lists the examples that need an image-transfer daemon, OVA files on a host or an
-external system: they are reported, not run. ``KNOWN_FAILURES`` names, for every other example
+external system: they are reported, not run. What an example expects that no example makes (more
+versions of a template) is made through the API first, by ``SETUPS``. ``KNOWN_FAILURES`` names, for every other example
 that fails today, the concrete gap it fails on; they are strict xfails, so one that starts to pass
 fails the suite until it is taken off the table. The session ends with a summary (see
 ``tests/integration/conftest.py``): the pass count and every failure with the first line of its
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +101,7 @@ class Example:
     text: dict[str, str] = field(default_factory=dict)   # literal rewrites, each for a stated reason
     args: tuple[str, ...] = ()                           # command line ({vms:NAME}, {disks:NAME}, {url})
     before: tuple[str, ...] = ()                         # examples run first, to make what this one expects
+    setup: tuple[str, ...] = ()                          # then SETUPS, for what no example makes
     stdin: str = ""
     keeps_running: float = 0.0                           # a poller: passes when still running after this
 
@@ -133,7 +136,8 @@ EXAMPLES: dict[str, Example] = {
     "add_user_ssh_public_key.py": Example(names={"myuser": "admin"}),  # the demo's only user
     "add_vm.py": Example(names=NEW),
     "add_vm_disk.py": Example(),
-    "add_vm_from_template_version.py": Example(names=NEW, before=("add_template.py",)),
+    "add_vm_from_template_version.py": Example(names=NEW, before=("add_template.py",),
+                                               setup=("two more versions of mytemplate",)),
     "add_vm_nic.py": Example(),
     "add_vm_pool.py": Example(before=("add_template.py",)),
     "add_vm_snapshot.py": Example(),
@@ -233,16 +237,37 @@ KNOWN_FAILURES: dict[str, str] = {
     "vm_backup.py": "behaviour: snapshots are stored as documents without a lifecycle: the snapshot it adds never "
                     "reaches snapshot_status ok, so it waits for it until it times out",
     # behaviour
-    "reprovision_stateless_vm_in_pool.py": "behaviour: no template versions: adding a template with "
-                                           "version.base_template and its base's name is refused with 409 "
-                                           "'The specified name is already in use'",
     # the demo scenario
-    "add_vm_from_template_version.py": "scenario: no template mytemplate with version 3 (add_template.py makes "
-                                       "version 1 and no example adds versions), so GET /templates/None is 404",
     "import_vm.py": "scenario: the demo has no export storage domain myexport with an exported VM (no example "
                     "makes one)",
     "register_vm.py": "scenario: the demo has no storage domain mysd with unregistered VMs (an imported domain)",
 }
+
+
+# What an example expects that no example makes, made through the API as a client would.
+def _template_versions(engine: Any) -> None:
+    """Versions 2 and 3 of mytemplate (add_template.py makes version 1), from myvm."""
+    session = requests.Session()
+    session.auth, session.headers["Accept"] = (engine.username, engine.password), "application/json"
+
+    def one(collection: str, name: str) -> dict[str, Any]:
+        answer = session.get(f"{engine.url}/{collection}", params={"search": f"name={name}"}, timeout=30)
+        answer.raise_for_status()
+        return next(iter(answer.json().values()))[0]
+
+    base, vm = one("templates", "mytemplate"), one("vms", "myvm")
+    for _ in range(2):
+        added = session.post(f"{engine.url}/templates", json={
+            "vm": {"id": vm["id"]}, "version": {"base_template": {"id": base["id"]}}}, timeout=30)
+        added.raise_for_status()
+        href = f"{engine.url}/templates/{added.json()['id']}"
+        deadline = time.monotonic() + TIMEOUT
+        while session.get(href, timeout=30).json()["status"] != "ok":
+            assert time.monotonic() < deadline, "the template version never got ready"
+            time.sleep(0.5)
+
+
+SETUPS = {"two more versions of mytemplate": _template_versions}
 
 
 # --- fixtures -------------------------------------------------------------------------------------
@@ -430,6 +455,7 @@ def test_the_tables_cover_every_example(sdk_examples: Path) -> None:
     assert shipped == listed, f"not listed: {sorted(shipped - listed)}; not shipped: {sorted(listed - shipped)}"
     assert set(KNOWN_FAILURES) <= set(EXAMPLES)
     assert all(b in EXAMPLES for spec in EXAMPLES.values() for b in spec.before)
+    assert all(s in SETUPS for spec in EXAMPLES.values() for s in spec.setup)
 
 
 # SQLite only: the shared live engine's SQLite instance, whatever ENGINE_EMU_TEST_BACKENDS says.
@@ -446,6 +472,8 @@ def test_example(example: str, engine: Any, sdk_examples: Path, tmp_path: Path,
             record_property("sdk_example_error", f"{before} (run first) failed: {outcome.error}")
             pytest.fail(f"{before}, run first to make what {example} expects, failed:\n"
                         f"{_tail(outcome.stderr or outcome.stdout)}", pytrace=False)
+    for setup in EXAMPLES[example].setup:
+        SETUPS[setup](engine)
     outcome = workspace.run(example)
     if not outcome.ok:
         record_property("sdk_example_error", outcome.error)
