@@ -31,6 +31,7 @@ class Host(Named):
     links = (("nics", "nics", "host_nic"), ("statistics", "statistics", "statistic"))
     rendered_defaults = {
         "power_management": {"automatic_pm_enabled": "true", "enabled": "false", "kdump_detection": "true"},
+        "os": {"custom_kernel_cmdline": ""},
     }
     actions = ("activate", "deactivate", "upgradecheck")
 
