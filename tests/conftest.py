@@ -15,6 +15,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario(name): the scenario the engine is reset to before the test")
     config.addinivalue_line("markers", "sdk_examples: the SDK's own examples against the demo scenario "
                             "(slow; deselect locally with -m \"not sdk_examples\")")
+    config.addinivalue_line("markers", "ansible: playbooks of Ansible's ovirt.ovirt modules against the demo scenario "
+                            "(deselect locally with -m \"not ansible\")")
 
 
 @pytest.fixture(scope="session")
