@@ -75,3 +75,29 @@ class Disk(TypeSchema):
             data = dict(data)
             data["name"] = data.pop("alias")
         return data
+
+    @pre_load
+    def _without_empty_storage_domains(self, data: Any, **kwargs: Any) -> Any:
+        """A storage domain given with neither id nor name (``<storage_domain/>``, which
+        ``ovirt_disk`` sends on every update) is no reference: the engine ignores it."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("storage_domains"), Mapping):
+            return data
+        items = data["storage_domains"].get("storage_domain")
+        if items is None:
+            return data
+        listed = items if isinstance(items, list) else [items]
+        kept = [item for item in listed if not _empty_reference(item)]
+        if len(kept) == len(listed):
+            return data
+        data = dict(data)
+        if kept:
+            data["storage_domains"] = {"storage_domain": kept}
+        else:
+            del data["storage_domains"]
+        return data
+
+
+def _empty_reference(item: Any) -> bool:
+    if item in ("", None):
+        return True
+    return isinstance(item, Mapping) and not any(item.get(key) for key in ("id", "name", "href"))

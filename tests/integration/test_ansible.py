@@ -188,16 +188,18 @@ def test_ovirt_vm_present_running_stopped_absent(ansible: Ansible, sdk: Any) -> 
     assert vms.list(search="name=ansible-vm") == []
 
 
-def test_ovirt_disk_and_ovirt_nic_on_a_vm(ansible: Ansible, sdk: Any) -> None:
+def test_ovirt_disk_added_and_grown_and_ovirt_nic_on_a_vm(ansible: Ansible, sdk: Any) -> None:
     ansible.converge([
         task("disk", "ovirt_disk", name="ansible-disk", vm_name="myvm", size="1GiB", format="cow",
              interface="virtio_scsi", storage_domain="mydata", bootable=False),
+        task("grown", "ovirt_disk", name="myvm_Disk1", vm_name="myvm", size="30GiB"),
         task("nic", "ovirt_nic", name="nic2", vm="myvm", network="mynetwork", profile="mynetwork",
              interface="virtio"),
-    ], ["disk", "nic"])
+    ], ["disk", "grown", "nic"])
     myvm = sdk.vms_service().vm_service(_one(sdk.vms_service(), "name=myvm").id)
     disk = _one(sdk.disks_service(), "name=ansible-disk")
     assert (disk.provisioned_size, disk.format.value, disk.status.value) == (1024**3, "cow", "ok")
+    assert _one(sdk.disks_service(), "name=myvm_Disk1").provisioned_size == 30 * 1024**3
     attachment = myvm.disk_attachments_service().attachment_service(disk.id).get()
     assert (attachment.interface.value, attachment.active, attachment.bootable) == ("virtio_scsi", True, False)
     nics = {nic.name: nic for nic in myvm.nics_service().list()}
