@@ -14,6 +14,7 @@ from functools import cache
 from engine_api.datacenters.collections import CONCEPT as DATACENTERS
 from engine_api.hosts.collections import CONCEPT as HOSTS
 from engine_api.network.collections import CONCEPT as NETWORK
+from engine_api.permissions.collections import CONCEPT as PERMISSIONS
 from engine_api.services.registry import Concept, Registry
 from engine_api.snapshots.collections import CONCEPT as SNAPSHOTS
 from engine_api.statistics.collections import CONCEPT as STATISTICS
@@ -22,7 +23,7 @@ from engine_api.system.collections import CONCEPT as SYSTEM
 from engine_api.vms.collections import CONCEPT as VMS
 
 #: Every concept package's declaration, in the order their collections are served.
-CONCEPTS: tuple[Concept, ...] = (DATACENTERS, HOSTS, STORAGE, NETWORK, VMS, SNAPSHOTS, STATISTICS, SYSTEM)
+CONCEPTS: tuple[Concept, ...] = (DATACENTERS, HOSTS, STORAGE, NETWORK, VMS, SNAPSHOTS, STATISTICS, SYSTEM, PERMISSIONS)
 
 
 def build_registry(concepts: tuple[Concept, ...] = CONCEPTS) -> Registry:

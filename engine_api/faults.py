@@ -62,6 +62,13 @@ class Conflict(Fault):
     reason = "Operation Failed"
 
 
+class Forbidden(Fault):
+    """The user holds no role on the object that permits the operation."""
+
+    status = 403
+    reason = "Operation Failed"
+
+
 class PayloadTooLarge(Fault):
     """A request body over the engine's size limit."""
 

@@ -8,6 +8,7 @@ from engine_api.datacenters.rows import Cluster, DataCenter
 from engine_api.documents.rows import HREF_LENGTH, Change, Document, RevisionCounter
 from engine_api.hosts.rows import Host, HostNic
 from engine_api.network.rows import ClusterNetwork, MacPool, Network, VnicProfile
+from engine_api.permissions.rows import SYSTEM, Permission, Role
 from engine_api.rows import (
     Base,
     Lease,
@@ -36,6 +37,6 @@ from engine_api.vms.rows import (
 __all__ = [
     "BLANK_TEMPLATE_ID", "Base", "Change", "Cluster", "ClusterNetwork", "DataCenter", "Disk", "DiskAttachment",
     "Document", "Event", "HREF_LENGTH", "Host", "HostNic", "Job", "Lease", "MAC_IN_USE_CONSTRAINT", "MacPool",
-    "ModelExtras", "Named", "Network", "Nic", "RevisionCounter", "Snapshot", "SnapshotDisk", "SsoToken", "StorageDomain", "Template",
+    "ModelExtras", "Named", "Network", "Nic", "Permission", "RevisionCounter", "Role", "SYSTEM", "Snapshot", "SnapshotDisk", "SsoToken", "StorageDomain", "Template",
     "Transition", "User", "UtcDateTime", "Vm", "VmBase", "VmDevice", "VmDomain", "VnicProfile", "new_id", "utcnow",
 ]

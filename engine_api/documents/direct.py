@@ -123,8 +123,8 @@ class DirectReads:
         headers = {name: value for name, value in scope["headers"]}
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         principal, _ = authorize(self.state.authenticator, authorization)
-        if principal is None:
-            return None
+        if principal is None or not principal.administrative:
+            return None  # a user's view (what he may see) is the application's to answer
         codec = codec_for_accept(headers[b"accept"].decode("latin-1") if b"accept" in headers else None)
         representation = "json" if codec.content_type == JSON_TYPE else "xml"
         if self._lookup is None:

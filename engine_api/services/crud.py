@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from engine_api import limits
 from engine_api.faults import BadRequest, InvalidValue, MethodNotAllowed, NotFound
+from engine_api.permissions import access
+from engine_api.permissions.service import forget_object
 from engine_api.services import following, searching
 from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
@@ -73,7 +75,7 @@ def get_or_404(ctx: RequestContext, coll: CollectionDef, entity_id: Optional[str
     key = limits.key_value(coll.id_column(), entity_id) if entity_id is not None else None
     entity = None
     if key is not None:
-        stmt = coll.base_query(ctx, parent_id).where(coll.id_column() == key)
+        stmt = access.visible(ctx, coll, coll.base_query(ctx, parent_id).where(coll.id_column() == key))
         entity = ctx.session.scalars(stmt.limit(1)).first()
     if entity is None:
         if coll.parent is not None:
@@ -119,7 +121,7 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
         return CollectionResult(coll.schema, at_most(ctx, computed(ctx, coll, parent_id)))
     if coll.parent is not None:
         find_parent(ctx, coll, parent_id)
-    stmt = coll.base_query(ctx, parent_id)
+    stmt = access.visible(ctx, coll, coll.base_query(ctx, parent_id))
     stmt = searching.apply(ctx, coll, stmt)
     if stmt is None:
         return CollectionResult(coll.schema, [])
@@ -159,6 +161,8 @@ def get_entity(
     from engine_api.documents.store import read_entity
 
     everything = ctx.params.all_content and coll.all_content is not None
+    if access.filtered(ctx):
+        get_or_404(ctx, coll, entity_id, parent_id)
     if not everything:
         document = read_entity(ctx.session, coll, entity_id, ctx.representation, parent_id, ctx.params.follow)
         if document is not None:
@@ -176,6 +180,7 @@ def add_entity(
         raise MethodNotAllowed(f"{coll.label} entities cannot be added", allow=["GET"])
     find_parent(ctx, coll, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body))
+    access.authorize(ctx, coll, "add", parent_id=parent_id, data=data)
     unmapped = extras.given(coll.schema, body)
     if coll.attach:
         data["_ref"] = _attached_id(ctx, coll, body)
@@ -215,6 +220,7 @@ def update_entity(
         raise MethodNotAllowed(f"{coll.label} entities cannot be updated", allow=["GET"])
     entity = find_entity(ctx, coll, entity_id, parent_id)
     data = resolve_refs(ctx, load_body(coll.schema, body, partial=True))
+    access.authorize(ctx, coll, "update", entity, parent_id)
     unmapped = extras.given(coll.schema, body)
     if coll.update is not None:
         entity = coll.update(ctx, entity, data) or entity
@@ -233,10 +239,13 @@ def remove_entity(
     if not coll.removable:
         raise MethodNotAllowed(f"{coll.label} entities cannot be removed", allow=["GET"])
     entity = find_entity(ctx, coll, entity_id, parent_id)
+    access.authorize(ctx, coll, "remove", entity, parent_id)
     if coll.remove is not None:
         coll.remove(ctx, entity, parent_id)
     else:
         ctx.session.delete(entity)
+    if coll.parent is None and coll.key in access.RESTRICTED:
+        forget_object(ctx, coll.key, entity_id)
     ctx.session.flush()
 
 
@@ -253,6 +262,7 @@ def run_action(
         raise NotFound(f"{coll.label} has no action '{action}'")
     entity = find_entity(ctx, coll, entity_id, parent_id)
     params = load_body(ActionParameters, body)
+    access.authorize(ctx, coll, action, entity, parent_id)
     result = hook(ctx, entity, params)
     ctx.session.flush()
     if isinstance(result, ActionResult):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine_api.models import SsoToken, User, utcnow
+from engine_api.permissions.access import admin_role_held, holds_admin_role
 
 if TYPE_CHECKING:
     from engine_api.db import Database
@@ -60,7 +61,10 @@ def find_user(session: Session, user_name: str) -> Optional[User]:
 
 
 def ensure_admin(session: Session, user_name: str) -> User:
-    """The admin user, added when the database has none; it takes the engine's admin id when free."""
+    """The admin user, added when the database has none; it takes the engine's admin id when free,
+    and holds ``SuperUser`` on the system."""
+    from engine_api.permissions.service import ensure_super_user
+
     user = find_user(session, user_name)
     if user is None:
         name = user_name.split("@", 1)[0]
@@ -69,6 +73,58 @@ def ensure_admin(session: Session, user_name: str) -> User:
             user.id = ADMIN_USER_ID
         session.add(user)
         session.flush()
+    ensure_super_user(session, user.id)
+    return user
+
+
+# -- users of the internal domain ----------------------------------------------------------------
+
+#: PBKDF2 iterations of a stored password.
+PASSWORD_ITERATIONS = 60_000
+
+
+def hash_password(password: str, salt: Optional[bytes] = None) -> str:
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8", "surrogatepass"), salt, PASSWORD_ITERATIONS)
+    return f"pbkdf2_sha256${PASSWORD_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, iterations, salt, digest = stored.split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        given = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8", "surrogatepass"), bytes.fromhex(salt),
+                                    int(iterations))
+    except ValueError:
+        return False
+    return hmac.compare_digest(given.hex(), digest)
+
+
+def add_internal_user(session: Session, name: str, password: str) -> User:
+    """A user of the internal domain with a password, known to the engine (``name@internal``);
+    he logs in once he holds a role that permits login on some object."""
+    user_name = f"{name}@internal"
+    user = find_user(session, user_name)
+    if user is None:
+        user = User(name=name, user_name=user_name, domain="internal-authz", principal=name)
+        session.add(user)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return user
+
+
+def internal_user(session: Session, user_name: str, password: str) -> Optional[User]:
+    """The internal user these credentials belong to, if he may log in (a role with the login permit)."""
+    from engine_api.permissions.access import may_log_in
+
+    name, domain = _canonical(user_name)
+    if domain not in INTERNAL_DOMAINS:
+        return None
+    user = session.scalars(select(User).where(
+        User.user_name.in_([f"{name}@{d}" for d in INTERNAL_DOMAINS]), User.password_hash.is_not(None))).first()
+    if user is None or not password_matches(password, user.password_hash or "") or not may_log_in(session, user.id):
+        return None
     return user
 
 
@@ -107,9 +163,13 @@ def check_password(user_name: str, password: str, admin_user: str, admin_passwor
 
 
 def issue_token(session: Session, user_name: str, password: str, admin_user: str, admin_password: str) -> IssuedToken:
-    if not check_password(user_name, password, admin_user, admin_password):
-        raise AuthenticationFailed(f"Cannot authenticate user '{user_name}': The username or password is incorrect.")
-    user = find_user(session, admin_user)
+    if check_password(user_name, password, admin_user, admin_password):
+        user = find_user(session, admin_user)
+    else:
+        user = internal_user(session, user_name, password)
+        if user is None:
+            raise AuthenticationFailed(
+                f"Cannot authenticate user '{user_name}': The username or password is incorrect.")
     if user is None:
         raise AuthenticationFailed(f"Cannot authenticate user '{user_name}': The user is not known to the engine.")
     issued = IssuedToken(token=secrets.token_urlsafe(48), user_id=user.id, expires_at=utcnow() + TOKEN_LIFETIME)
@@ -136,10 +196,13 @@ class Principal:
     id: str
     user_name: str
     name: str
+    administrative: bool = True
+    """Whether he holds an administrative role anywhere; a user who does not sees the API as
+    ``Filter: true`` shows it, whatever he sends."""
 
     @classmethod
-    def of(cls, user: User) -> "Principal":
-        return cls(id=user.id, user_name=user.user_name, name=user.name)
+    def of(cls, user: User, administrative: bool = True) -> "Principal":
+        return cls(id=user.id, user_name=user.user_name, name=user.name, administrative=administrative)
 
 
 class Authenticator:
@@ -163,22 +226,33 @@ class Authenticator:
         self._lock = threading.Lock()
 
     def basic(self, user_name: str, password: str) -> Optional[Principal]:
-        if not check_password(user_name, password, self.admin_user, self.admin_password):
-            return None
-        return self._remembered("basic", lambda session: find_user(session, self.admin_user), None)
+        if check_password(user_name, password, self.admin_user, self.admin_password):
+            def admin(session: Session) -> Optional[tuple[User, bool]]:
+                row = session.execute(select(User, admin_role_held()).where(
+                    User.user_name == self.admin_user).limit(1)).first()
+                return (row[0], bool(row[1])) if row is not None else None
+
+            return self._remembered("basic", admin, None)
+        key = "basic:" + token_hash(f"{user_name}\0{password}")
+
+        def internal(session: Session) -> Optional[tuple[User, bool]]:
+            user = internal_user(session, user_name, password)
+            return (user, holds_admin_role(session, user.id)) if user is not None else None
+
+        return self._remembered(key, internal, None)
 
     def bearer(self, token: str) -> Optional[Principal]:
         found: list[dt.datetime] = []
 
-        def lookup(session: Session) -> Optional[User]:
+        def lookup(session: Session) -> Optional[tuple[User, bool]]:
             row = session.execute(
-                select(User, SsoToken.expires_at).join(SsoToken, SsoToken.user_id == User.id).where(
-                    SsoToken.token_hash == token_hash(token), SsoToken.expires_at > utcnow())
+                select(User, SsoToken.expires_at, admin_role_held()).join(SsoToken, SsoToken.user_id == User.id)
+                .where(SsoToken.token_hash == token_hash(token), SsoToken.expires_at > utcnow())
             ).first()
             if row is None:
                 return None
             found.append(row[1])
-            return row[0]
+            return row[0], bool(row[2])
 
         return self._remembered("bearer:" + token_hash(token), lookup, found)
 
@@ -199,7 +273,7 @@ class Authenticator:
         with self._lock:
             self._known.clear()
 
-    def _remembered(self, key: str, lookup: Callable[[Session], Optional[User]],
+    def _remembered(self, key: str, lookup: Callable[[Session], Optional[tuple[User, bool]]],
                     expiry: Optional[list[dt.datetime]]) -> Optional[Principal]:
         now = self.clock()
         known = self._known.get(key)
@@ -209,8 +283,8 @@ class Authenticator:
 
         with self.db.transaction() as session:
             refuse_writes(session, "authentication")
-            user = lookup(session)
-            principal = Principal.of(user) if user is not None else None
+            found = lookup(session)
+            principal = Principal.of(*found) if found is not None else None
         if principal is None:
             return None
         until = now + self.ttl

@@ -25,6 +25,10 @@ class User(ModelExtras, Base):
     user_name: Mapped[str] = mapped_column(String(255), unique=True)
     domain: Mapped[str] = mapped_column(String(255), default="internal-authz")
     principal: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    """For a user of the internal domain who logs in with a password: its PBKDF2 hash
+    (:func:`engine_api.system.auth.hash_password`); None for the administrator, whose password
+    is the engine's setting, and for users of other domains."""
 
 
 class SsoToken(Base):

@@ -82,6 +82,19 @@ class LiveEngine:
         self.engine.authenticator.forget_all()
         self.engine.listings.clear()
 
+    def add_user(self, name: str, password: str) -> str:
+        """A user ``name@internal`` with ``password`` (the engine's internal domain); returns his id.
+
+        He holds no role yet: grant him one through the API (``POST /vms/{id}/permissions``…)
+        before he logs in.
+        """
+        from engine_api.system.auth import add_internal_user
+
+        with self.db.transaction() as session:
+            user_id = add_internal_user(session, name, password).id
+        self.engine.authenticator.forget_all()
+        return user_id
+
     def settle(self) -> int:
         """Apply every pending transition now, due or not; returns how many were applied."""
         from sqlalchemy import update

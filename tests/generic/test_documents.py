@@ -17,13 +17,13 @@ def _vm(http, engine) -> str:
 
 
 @pytest.mark.scenario("demo")
-@pytest.mark.parametrize("collection", ["affinitylabels", "vms/{vm}/permissions"])
+@pytest.mark.parametrize("collection", ["affinitylabels", "vms/{vm}/watchdogs"])
 def test_the_statements_of_a_list_are_constant_in_its_length(http, engine, collection):
     url = f"{engine.url}/{collection.format(vm=_vm(http, engine))}"
     counts = {}
     for total in (1, 50):
         while len(http.get(url, headers=JSON).json().get("affinity_label" if "labels" in collection
-                                                          else "permission", [])) < total:
+                                                          else "watchdog", [])) < total:
             assert http.post(url, json={"name": "n"}, headers=JSON).status_code == 201
         for accept in ("application/json", "application/xml"):
             http.get(url, headers={"Accept": accept})

@@ -51,6 +51,8 @@ NOT_SENT = {
 UNREACHABLE = {
     "OpenStackSubnet": "its collection is below a network of an OpenStack network provider, which the "
                        "model lists and never adds, so no subnet collection has an owner",
+    "Permit": "its collections the generic store serves are below the roles of a user or group "
+              "(users/{user}/roles), which the model only lists; a role's own permits are bespoke",
 }
 """Types whose collections have no owner a client can create, with the reason."""
 

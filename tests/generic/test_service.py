@@ -60,7 +60,7 @@ def test_every_generic_collection_with_add_round_trips(http, engine, paths, urls
             assert http.get(location).status_code == (404 if "get" in verbs else 405), path.template
         checked.append(path.template)
     print(f"\nround-tripped {len(checked)} generic collections; {len(skipped)} had no parent entity: {skipped}")
-    assert len(checked) > 100
+    assert len(checked) > 80
 
 
 def test_xml_and_json_read_back_what_was_set(http, engine):
@@ -91,16 +91,19 @@ def test_xml_and_json_read_back_what_was_set(http, engine):
 
 
 @pytest.mark.scenario("demo")
-def test_removing_a_vm_removes_its_generic_children_and_logs_them_deleted(http, engine):
+def test_removing_a_vm_removes_its_children_and_logs_them_deleted(http, engine):
     vm = http.get(engine.url + "/vms", params={"search": "name=myvm"}, headers=JSON).json()["vm"][0]["id"]
-    permission = http.post(engine.url + f"/vms/{vm}/permissions", json={"role": {"name": "UserRole"}},
-                           headers=JSON).json()
+    user = engine.add_user("carol", "secret")
+    permission = http.post(engine.url + f"/vms/{vm}/permissions", json={"role": {"name": "UserRole"},
+                                                                         "user": {"id": user}}, headers=JSON).json()
+    watchdog = http.post(engine.url + f"/vms/{vm}/watchdogs", json={"action": "reset", "model": "i6300esb"},
+                         headers=JSON).json()
     tag = http.post(engine.url + f"/vms/{vm}/tags", json={"name": "blue"}, headers=JSON).json()
     snapshot = http.post(engine.url + f"/vms/{vm}/snapshots", json={"description": "s"}, headers=JSON).json()
     disk = http.post(engine.url + snapshot["href"].removeprefix("/ovirt-engine/api") + "/disks",
                      json={"name": "d"}, headers=JSON)
     assert disk.status_code == 405  # a snapshot's disks are listed, not added
-    hrefs = {permission["href"], tag["href"], snapshot["href"]}
+    hrefs = {permission["href"], tag["href"], snapshot["href"], watchdog["href"]}
     with engine.db.transaction() as session:
         head = session.scalar(select(m.RevisionCounter.value))
     assert http.delete(engine.url + f"/vms/{vm}").status_code == 200
@@ -111,7 +114,7 @@ def test_removing_a_vm_removes_its_generic_children_and_logs_them_deleted(http, 
     deleted = {c.href: c for c in changes if c.kind == "deleted"}
     assert hrefs <= set(deleted)
     assert json.loads(deleted[permission["href"]].patch) == [{"op": "remove", "path": ""}]
-    assert {deleted[h].collection for h in hrefs} == {"vms/permissions", "vms/tags", "vms/snapshots"}
+    assert {deleted[h].collection for h in hrefs} == {"permissions", "vms/tags", "vms/snapshots", "vms/watchdogs"}
     for href in hrefs:
         assert http.get(engine.url + href.removeprefix("/ovirt-engine/api")).status_code == 404
 

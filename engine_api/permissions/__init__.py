@@ -1,0 +1,1 @@
+"""Roles, their permits, and the permissions that give users roles on objects."""
