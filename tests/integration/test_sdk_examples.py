@@ -233,14 +233,14 @@ EXAMPLES: dict[str, Example] = {
 # Each reason starts with its kind: a route the engine does not serve, an attribute or link it does
 # not render, a behaviour it lacks, or something the demo scenario does not have.
 KNOWN_FAILURES: dict[str, str] = {
-    # attributes and links
-    "vm_backup.py": "behaviour: snapshots are stored as documents without a lifecycle: the snapshot it adds never "
-                    "reaches snapshot_status ok, so it waits for it until it times out",
     # behaviour
+    "vm_backup.py": "behaviour: attaching a snapshot's disk (disk.snapshot) to another VM is refused with 409 'The "
+                    "disk is not shareable and is already attached to a VM'",
     # the demo scenario
     "import_vm.py": "scenario: the demo has no export storage domain myexport with an exported VM (no example "
-                    "makes one)",
-    "register_vm.py": "scenario: the demo has no storage domain mysd with unregistered VMs (an imported domain)",
+                    "makes one), and importing a VM from an export domain is not built",
+    "register_vm.py": "scenario: the demo has no storage domain mysd with unregistered VMs (an imported domain), "
+                      "and registering a VM from a storage domain's OVF is not built",
 }
 
 
