@@ -18,12 +18,14 @@ from engine_api.permissions.collections import CONCEPT as PERMISSIONS
 from engine_api.services.registry import Concept, Registry
 from engine_api.snapshots.collections import CONCEPT as SNAPSHOTS
 from engine_api.statistics.collections import CONCEPT as STATISTICS
+from engine_api.tags.collections import CONCEPT as TAGS
 from engine_api.storage.collections import CONCEPT as STORAGE
 from engine_api.system.collections import CONCEPT as SYSTEM
 from engine_api.vms.collections import CONCEPT as VMS
 
 #: Every concept package's declaration, in the order their collections are served.
-CONCEPTS: tuple[Concept, ...] = (DATACENTERS, HOSTS, STORAGE, NETWORK, VMS, SNAPSHOTS, STATISTICS, SYSTEM, PERMISSIONS)
+CONCEPTS: tuple[Concept, ...] = (DATACENTERS, HOSTS, STORAGE, NETWORK, VMS, SNAPSHOTS, STATISTICS, SYSTEM, PERMISSIONS,
+                                 TAGS)
 
 
 def build_registry(concepts: tuple[Concept, ...] = CONCEPTS) -> Registry:
@@ -38,6 +40,7 @@ def build_registry(concepts: tuple[Concept, ...] = CONCEPTS) -> Registry:
             if kind in registry.steps:
                 raise ValueError(f"transition kind {kind!r} is declared twice")
             registry.steps[kind] = step
+        registry.forgetters.extend(concept.forget)
     return registry
 
 

@@ -22,6 +22,7 @@ from engine_api.rows import (
 from engine_api.snapshots.rows import Snapshot, SnapshotDisk
 from engine_api.storage.rows import Disk, StorageDomain
 from engine_api.system.rows import Event, Job, SsoToken, User
+from engine_api.tags.rows import ROOT_TAG_ID, ROOT_TAG_NAME, Tag, TagAssignment
 from engine_api.vms.rows import (
     BLANK_TEMPLATE_ID,
     MAC_IN_USE_CONSTRAINT,
@@ -37,6 +38,7 @@ from engine_api.vms.rows import (
 __all__ = [
     "BLANK_TEMPLATE_ID", "Base", "Change", "Cluster", "ClusterNetwork", "DataCenter", "Disk", "DiskAttachment",
     "Document", "Event", "HREF_LENGTH", "Host", "HostNic", "Job", "Lease", "MAC_IN_USE_CONSTRAINT", "MacPool",
-    "ModelExtras", "Named", "Network", "Nic", "Permission", "RevisionCounter", "Role", "SYSTEM", "Snapshot", "SnapshotDisk", "SsoToken", "StorageDomain", "Template",
+    "ModelExtras", "Named", "Network", "Nic", "Permission", "ROOT_TAG_ID", "ROOT_TAG_NAME", "RevisionCounter", "Role", "SYSTEM", "Tag",
+    "TagAssignment", "Snapshot", "SnapshotDisk", "SsoToken", "StorageDomain", "Template",
     "Transition", "User", "UtcDateTime", "Vm", "VmBase", "VmDevice", "VmDomain", "VnicProfile", "new_id", "utcnow",
 ]

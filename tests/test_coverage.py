@@ -31,7 +31,8 @@ def test_every_operation_of_every_path_has_one_level(found):
     # Bespoke behaviour, the generic store, and actions only accepted.
     assert levels[("vms/{vm}", "start")] == levels[("vms", "add")] == "behaviour"
     assert levels[("vms/{vm}/nics/{nic}", "update")] == "behaviour"
-    assert levels[("tags", "add")] == levels[("tags/{tag}", "remove")] == "stored"
+    assert levels[("tags", "add")] == levels[("tags/{tag}", "remove")] == "behaviour"
+    assert levels[("bookmarks", "add")] == levels[("bookmarks/{bookmark}", "remove")] == "stored"
     accepted = [op for op in found if op.level == "accepted"]
     assert accepted and all(op.action is not None for op in accepted)
     assert all(op.action is None for op in found if op.level == "stored")

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from engine_api import models as m
 from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.tags.search import tag_field
 from engine_api.types import enums
 
 HOSTS = SearchSpec(
@@ -23,6 +24,7 @@ HOSTS = SearchSpec(
                     .where(m.Cluster.id == m.Host.cluster_id).correlate_except(m.DataCenter, m.Cluster)
                     .scalar_subquery(),
                     aliases=("datacenter.name", "datacenters.name")),
+        tag_field("hosts", m.Host.id),
     ],
     free_text=[m.Host.name, m.Host.address, m.Host.description],
     default_sort=[("name", "asc")],

@@ -31,4 +31,5 @@ USER_PERMISSIONS = CollectionDef(
 CONCEPT = Concept(
     "permissions", "Roles and their permits, and the permissions that give users roles on objects",
     (ROLES, ROLE_PERMITS, SYSTEM_PERMISSIONS, *OBJECT_PERMISSIONS, USER_PERMISSIONS),
+    forget=(service.forget_object,),
 )

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from engine_api import limits
 from engine_api.faults import BadRequest, InvalidValue, MethodNotAllowed, NotFound
 from engine_api.permissions import access
-from engine_api.permissions.service import forget_object
 from engine_api.services import following, searching
 from engine_api.services.context import RequestContext
 from engine_api.services.refs import resolve_refs
@@ -244,8 +243,9 @@ def remove_entity(
         coll.remove(ctx, entity, parent_id)
     else:
         ctx.session.delete(entity)
-    if coll.parent is None and coll.key in access.RESTRICTED:
-        forget_object(ctx, coll.key, entity_id)
+    if coll.parent is None:
+        for forget in ctx.registry.forgetters:
+            forget(ctx, coll.key, entity_id)
     ctx.session.flush()
 
 

@@ -31,6 +31,8 @@ AllContent = Callable[["RequestContext", Sequence[Any]], list[dict[str, Any]]]
 Compute = Callable[["RequestContext", Sequence[Any]], list[list[Any]]]
 #: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
 StepHandler = Callable[["RequestContext", str, str, dict[str, Any]], None]
+#: ``forget(ctx, collection, entity_id)`` drops what a concept keeps about a removed top-level entity.
+Forget = Callable[["RequestContext", str, str], None]
 #: ``lock(session, entity_id)`` takes the row lock of the entity a transition belongs to.
 EntityLock = Callable[[Any, str], None]
 
@@ -113,6 +115,9 @@ class Registry:
         """The optimized ``follow=`` handlers, by (collection, link path)."""
         self.steps: dict[str, StepKind] = {}
         """The kinds of transitions, by name."""
+        self.forgetters: list[Forget] = []
+        """What runs when a top-level entity is removed: the concepts that keep things about any
+        entity (its permissions, its tags) drop them."""
 
     def add(self, collection: CollectionDef) -> CollectionDef:
         if collection.key in self._by_key:
@@ -163,3 +168,4 @@ class Concept:
     collections: tuple[CollectionDef, ...]
     follow: tuple[FollowRegistration, ...] = ()
     steps: dict[str, StepKind] = field(default_factory=dict)
+    forget: tuple[Forget, ...] = ()

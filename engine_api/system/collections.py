@@ -22,6 +22,7 @@ JOBS = CollectionDef(
     "jobs", t.Job, m.Job, "Job", order_by=("-start_time", "id"), add=add_job, removable=False,
     actions={"clear": clear_job, "end": end_job}, search=search.JOBS)
 USERS = CollectionDef(
-    "users", t.User, m.User, "User", order_by=("user_name",), add=add_user, remove=remove_user)
+    "users", t.User, m.User, "User", order_by=("user_name",), add=add_user, remove=remove_user,
+    search=search.USERS)
 
 CONCEPT = Concept("system", "Events, jobs and users", (EVENTS, JOBS, USERS))

@@ -1,8 +1,12 @@
-"""What ``search=`` understands on events and jobs."""
+"""What ``search=`` understands on events, users and jobs.
+
+A user's ``usrname`` is ``principal@authz`` as the engine's search compares it
+(``admin@internal-authz``), whatever profile he logs in with."""
 from __future__ import annotations
 
 from engine_api import models as m
 from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.tags.search import tag_field
 from engine_api.types import enums
 
 EVENTS = SearchSpec(
@@ -27,6 +31,20 @@ EVENTS = SearchSpec(
     free_text=[m.Event.description],
     default_sort=[("id", "desc")],
     unique_key=m.Event.id,
+)
+
+USERS = SearchSpec(
+    entity="Users", entity_aliases=("User",),
+    fields=[
+        SearchField("name", m.User.name, aliases=("firstname",)),
+        SearchField("usrname", m.User.principal + "@" + m.User.domain, aliases=("user_name", "username")),
+        SearchField("directory", m.User.domain, aliases=("authz",)),
+        SearchField("id", m.User.id),
+        tag_field("users", m.User.id),
+    ],
+    free_text=[m.User.name, m.User.user_name],
+    default_sort=[("usrname", "asc")],
+    unique_key=m.User.id,
 )
 
 JOBS = SearchSpec(

@@ -14,6 +14,7 @@ from engine_api.search import (
     exists_via,
     name_of,
 )
+from engine_api.tags.search import tag_field
 from engine_api.types import enums
 
 CLUSTER_NAME_OF_VM = name_of(m.Cluster, m.Vm.cluster_id)
@@ -44,6 +45,7 @@ VMS = SearchSpec(
         SearchField("host", HOST_NAME_OF_VM, aliases=("host.name", "hosts.name")),
         SearchField("template", TEMPLATE_NAME_OF_VM, aliases=("template.name", "templates.name")),
         SearchField("datacenter", DC_NAME_OF_VM, aliases=("datacenter.name", "datacenters.name")),
+        tag_field("vms", m.Vm.id),
     ],
     free_text=[m.Vm.name, m.Vm.description, m.Vm.comment],
     default_sort=[("name", "asc")],
@@ -75,6 +77,7 @@ TEMPLATES = SearchSpec(
         # The VMs made from a template: ``vm.name=web`` finds web's template.
         SearchField("vm", m.Vm.name, aliases=("vm.name", "vms.name"),
                     via=exists_via(select(m.Vm.id).where(m.Vm.template_id == m.Template.id))),
+        tag_field("templates", m.Template.id),
     ],
     free_text=[m.Template.name, m.Template.description],
     default_sort=[("name", "asc")],

@@ -98,12 +98,11 @@ def test_removing_a_vm_removes_its_children_and_logs_them_deleted(http, engine):
                                                                          "user": {"id": user}}, headers=JSON).json()
     watchdog = http.post(engine.url + f"/vms/{vm}/watchdogs", json={"action": "reset", "model": "i6300esb"},
                          headers=JSON).json()
-    tag = http.post(engine.url + f"/vms/{vm}/tags", json={"name": "blue"}, headers=JSON).json()
     snapshot = http.post(engine.url + f"/vms/{vm}/snapshots", json={"description": "s"}, headers=JSON).json()
     disk = http.post(engine.url + snapshot["href"].removeprefix("/ovirt-engine/api") + "/disks",
                      json={"name": "d"}, headers=JSON)
     assert disk.status_code == 405  # a snapshot's disks are listed, not added
-    hrefs = {permission["href"], tag["href"], snapshot["href"], watchdog["href"]}
+    hrefs = {permission["href"], snapshot["href"], watchdog["href"]}
     with engine.db.transaction() as session:
         head = session.scalar(select(m.RevisionCounter.value))
     assert http.delete(engine.url + f"/vms/{vm}").status_code == 200
@@ -114,7 +113,7 @@ def test_removing_a_vm_removes_its_children_and_logs_them_deleted(http, engine):
     deleted = {c.href: c for c in changes if c.kind == "deleted"}
     assert hrefs <= set(deleted)
     assert json.loads(deleted[permission["href"]].patch) == [{"op": "remove", "path": ""}]
-    assert {deleted[h].collection for h in hrefs} == {"permissions", "vms/tags", "vms/snapshots", "vms/watchdogs"}
+    assert {deleted[h].collection for h in hrefs} == {"permissions", "vms/snapshots", "vms/watchdogs"}
     for href in hrefs:
         assert http.get(engine.url + href.removeprefix("/ovirt-engine/api")).status_code == 404
 

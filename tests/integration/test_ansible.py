@@ -253,24 +253,12 @@ def test_info_modules_answer_what_the_demo_has(ansible: Ansible) -> None:
     assert len(r["events"]["ovirt_events"]) == 5
 
 
-# Behaviour these playbooks need that the engine lacks today; not strict, so they pass once it is built.
-NO_USER_SEARCH = ("users: search= ignores usrname=NAME@AUTHZ and answers every user, so ovirt_user finds "
-                  "admin@internal for any name and never adds one")
-NO_TAG_TREE = ("tags: a tag's parent is kept as given (a name, no id or href) so ovirt_tag cannot follow it; "
-               "no root tag; search tag=NAME finds nothing")
-NO_PERMISSION_LINKS = ("permissions: a permission's role is kept by name (no id or href) and its user has no href, "
-                       "so ovirt_permission cannot follow them on its second run; /roles lists no roles; and "
-                       + NO_USER_SEARCH)
-
-
-@pytest.mark.xfail(strict=False, reason=NO_USER_SEARCH)
 def test_ovirt_user(ansible: Ansible, sdk: Any) -> None:
     ansible.converge([task("user", "ovirt_user", name="ansible-user", authz_name="internal-authz")], ["user"])
     user = _one(sdk.users_service(), "usrname=ansible-user@internal-authz")
     assert (user.principal, user.user_name) == ("ansible-user", "ansible-user@internal-authz")
 
 
-@pytest.mark.xfail(strict=False, reason=NO_TAG_TREE)
 def test_ovirt_tag_assigned_to_a_vm_and_a_host_with_a_child(ansible: Ansible, sdk: Any) -> None:
     ansible.converge([
         task("tag", "ovirt_tag", name="ansible-tag", description="put by Ansible", vms=["myvm"], hosts=["myhost"]),
@@ -299,7 +287,6 @@ def test_ovirt_snapshot_of_a_vm(ansible: Ansible, sdk: Any) -> None:
     assert snapshots["Active VM"].snapshot_type.value == "active"
 
 
-@pytest.mark.xfail(strict=False, reason=NO_PERMISSION_LINKS)
 def test_ovirt_permission_for_a_user_on_a_vm(ansible: Ansible, sdk: Any) -> None:
     ansible.converge([
         task("user", "ovirt_user", name="ansible-user", authz_name="internal-authz"),

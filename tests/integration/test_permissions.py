@@ -44,7 +44,7 @@ def test_the_engine_roles_and_the_administrators_super_user(connection):
     assert "delete_vm" not in {p.name for p in permits}
     system = connection.system_service().permissions_service().list()
     assert [(p.role.id, p.user.id) for p in system] == [
-        (SUPER_USER, connection.system_service().users_service().list(search="usrname=admin@internal")[0].id)]
+        (SUPER_USER, connection.system_service().users_service().list(search="usrname=admin@internal-authz")[0].id)]
 
 
 def test_a_user_with_no_role_cannot_log_in(engine, alice):

@@ -78,13 +78,20 @@ def _quiet(engine) -> bool:
 
 @pytest.fixture
 def demo_with_a_template(engine, http):
-    """The demo with a template made from ``myvm`` and a snapshot of it, so that every nested
-    collection has an entity."""
+    """The demo with a template made from ``myvm``, a snapshot of it and a tag on it, its host,
+    the template and the administrator, so that every nested collection has an entity."""
     myvm = http.get(f"{http.base}/vms", params={"search": "name=myvm"}, headers=JSON).json()["vm"][0]
     made = http.post(f"{http.base}/templates", json={"name": "walked", "vm": {"id": myvm["id"]}}, headers=JSON)
     assert made.status_code in (200, 201, 202), made.text
     template = f"{http.base}/templates/{made.json()['id']}"
     wait_for(lambda: http.get(template, headers=JSON).json()["status"] == "ok" and _quiet(engine))
+    tag = http.post(f"{http.base}/tags", json={"name": "walked"}, headers=JSON)
+    assert tag.status_code == 201, tag.text
+    host = http.get(f"{http.base}/hosts", params={"search": "name=myhost"}, headers=JSON).json()["host"][0]
+    admin = http.get(f"{http.base}/users", headers=JSON).json()["user"][0]
+    for owner in (f"vms/{myvm['id']}", f"hosts/{host['id']}", f"templates/{made.json()['id']}", f"users/{admin['id']}"):
+        assigned = http.post(f"{http.base}/{owner}/tags", json={"name": "walked"}, headers=JSON)
+        assert assigned.status_code == 201, assigned.text
     taken = http.post(f"{http.base}/vms/{myvm['id']}/snapshots", json={"description": "walked"}, headers=JSON)
     assert taken.status_code == 201, taken.text
     wait_for(lambda: http.get(taken.headers["Location"].replace("/ovirt-engine/api", http.base, 1),

@@ -1,0 +1,1 @@
+"""Tags: a hierarchy under the root tag, assigned to VMs, hosts, templates and users."""
