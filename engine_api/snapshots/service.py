@@ -82,7 +82,8 @@ def _nics(ctx: RequestContext, vm: m.Vm) -> list[dict[str, Any]]:
 def _attached_disks(ctx: RequestContext, vm: m.Vm) -> list[tuple[m.DiskAttachment, m.Disk]]:
     rows = ctx.session.execute(
         select(m.DiskAttachment, m.Disk).join(m.Disk, m.Disk.id == m.DiskAttachment.disk_id)
-        .where(m.DiskAttachment.vm_id == vm.id, m.Disk.storage_type == "image", m.Disk.shareable.is_(False))
+        .where(m.DiskAttachment.vm_id == vm.id, m.DiskAttachment.snapshot_id.is_(None),
+               m.Disk.storage_type == "image", m.Disk.shareable.is_(False))
         .order_by(m.Disk.name, m.Disk.id)
     ).all()
     return [(row[0], row[1]) for row in rows]
@@ -195,11 +196,28 @@ def remove_snapshot(ctx: RequestContext, snapshot: m.Snapshot, vm_id: Optional[s
     if _in_preview(snapshots) is not None:
         raise cannot("remove Snapshot", "VM is previewing a Snapshot")
     _check_idle("remove", vm, snapshots)
+    check_not_attached_elsewhere(ctx, "remove Snapshot", [snapshot.id])
     snapshot.snapshot_status = "locked"
     job = jobs.start_job(ctx, f"Removing Snapshot {snapshot.description} of VM {vm.name}")
     _event(ctx, USER_REMOVE_SNAPSHOT, f"Snapshot '{snapshot.description}' deletion for VM '{vm.name}' was "
                                       f"initiated by {acting_user(ctx)}.", vm)
     _schedule(ctx, vm, "removed", job, snapshot_id=snapshot.id)
+
+
+def check_not_attached_elsewhere(ctx: RequestContext, action: str, snapshot_ids: Sequence[str]) -> None:
+    """Refuse ``action`` while a disk as one of these snapshots holds it is attached to a VM."""
+    rows = ctx.session.execute(
+        select(m.Disk.name, m.Snapshot.description, m.Vm.name)
+        .select_from(m.DiskAttachment).join(m.Disk, m.Disk.id == m.DiskAttachment.disk_id)
+        .join(m.Snapshot, m.Snapshot.id == m.DiskAttachment.snapshot_id)
+        .join(m.Vm, m.Vm.id == m.DiskAttachment.vm_id)
+        .where(m.DiskAttachment.snapshot_id.in_(list(snapshot_ids))).order_by(m.Disk.name)).all() \
+        if snapshot_ids else []
+    if rows:
+        info = "\n".join(f"{disk} / {description} / {vm}" for disk, description, vm in rows)
+        raise cannot(action, "The following VM's disks snapshots are attached to other VMs (Disk Alias/Snapshot "
+                             f"Description/VM attached to):\n\n {info} \n\nPlease detach them from those VMs and "
+                             "try again")
 
 
 def disk_snapshots_of(ctx: RequestContext, disks: Sequence[m.Disk]) -> list[list[m.SnapshotDisk]]:

@@ -6,7 +6,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.faults import BadRequest, cannot
+from engine_api.faults import BadRequest, Conflict, cannot
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require
 from engine_api.services.refs import resolve_refs
@@ -14,7 +14,10 @@ from engine_api.storage import disks
 from engine_api.system import events
 from engine_api.system.events import acting_user
 from engine_api.vms import devices, libvirt_domains, lifecycle
-from engine_api.vms.lifecycle import RUNNING_STATES
+from engine_api.vms.schemas import DiskSnapshotRef
+
+#: The VM states in which the engine detaches a disk.
+DETACH_STATES = frozenset({"up", "down"})
 
 
 def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) -> m.DiskAttachment:
@@ -24,8 +27,11 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
     require(data, "DiskAttachment", "interface")
     if disk_value is None:
         raise BadRequest("DiskAttachment [disk] required for add", reason="Incomplete parameters")
+    held: Optional[m.SnapshotDisk] = None
     if isinstance(disk_value, dict):
         disk = disks.new_disk(ctx, resolve_refs(ctx, disk_value))
+    elif isinstance(disk_value, DiskSnapshotRef):
+        disk, held = _disk_as_snapshot_holds_it(ctx, vm, disk_value)
     else:
         disk = ctx.session.get(m.Disk, disk_value)
         assert disk is not None
@@ -43,6 +49,8 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
         if other:
             raise cannot("attach Virtual Disk", "The VM already has a bootable disk")
     attachment = m.DiskAttachment(disk_id=disk.id, vm_id=vm_id, **data)
+    if held is not None:
+        attachment.snapshot_id, attachment.image_id = held.snapshot_id, held.image_id
     ctx.session.add(attachment)
     ctx.session.flush()
     devices.add_disk_device(ctx, vm.id, attachment)
@@ -55,6 +63,31 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
         events.record_event(ctx, 2016, f"Disk {disk.name} was successfully attached to VM {vm.name} by "
                             f"{acting_user(ctx)}.", vm_id=vm.id, cluster_id=vm.cluster_id)
     return attachment
+
+
+def _disk_as_snapshot_holds_it(ctx: RequestContext, vm: m.Vm,
+                               ref: DiskSnapshotRef) -> tuple[m.Disk, m.SnapshotDisk]:
+    """The disk and the image a regular snapshot of another VM holds of it, for attaching to ``vm``
+    (the engine's AttachDiskToVm with a snapshot: a backup reads the snapshot's image)."""
+    action = "attach Virtual Disk"
+    snapshot = ctx.session.get(m.Snapshot, ref.snapshot_id)
+    if snapshot is None:
+        raise cannot(action, "VM's Snapshot does not exist")
+    if snapshot.snapshot_type != "regular":
+        raise cannot(action, "The operation is only allowed for regular snapshots")
+    if snapshot.snapshot_status != "ok":
+        raise cannot(action, f"Snapshot {snapshot.description} is currently being created",
+                     "Please try again in a few minutes")
+    held = ctx.session.scalars(select(m.SnapshotDisk).where(
+        m.SnapshotDisk.snapshot_id == snapshot.id, m.SnapshotDisk.disk_id == ref.disk.id)).first() \
+        if ref.disk.id else None
+    disk = ctx.session.get(m.Disk, held.disk_id) if held is not None else None
+    if held is None or disk is None:
+        raise cannot(action, "The specified disk does not exist")
+    if ctx.session.scalars(select(m.DiskAttachment.pk).where(
+            m.DiskAttachment.vm_id == vm.id, m.DiskAttachment.disk_id == disk.id)).first():
+        raise cannot(action, "The disk is already attached to the VM")
+    return disk, held
 
 
 def update_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, data: dict[str, Any]) -> Any:
@@ -93,17 +126,25 @@ def plug_disk(ctx: RequestContext, vm: m.Vm, attachment: m.DiskAttachment, disk:
 
 
 def remove_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, parent_id: Optional[str] = None) -> None:
+    """Detach a disk; one plugged into a running VM is hot-unplugged first. A disk attached as a
+    snapshot holds it stays its own VM's, whatever ``detach_only`` says."""
     vm = ctx.session.get(m.Vm, attachment.vm_id) if attachment.vm_id else None
-    if vm is not None and vm.status in RUNNING_STATES and attachment.active:
-        raise cannot("detach Virtual Disk", "Disk is active; deactivate it first or stop the VM")
+    if vm is not None and vm.status == "image_locked":
+        raise Conflict("[Cannot detach Virtual Disk: VM is locked. Please try again in a few minutes.]")
+    if vm is not None and vm.status not in DETACH_STATES:
+        status = vm.status.replace("_", " ").title().replace(" ", "")
+        raise Conflict(f"[Cannot detach Virtual Disk because the VM is in {status} status.]")
     disk = ctx.session.get(m.Disk, attachment.disk_id)
+    if vm is not None and disk is not None and attachment.active and vm.status != "down" \
+            and libvirt_domains.needs_hotplug(vm):
+        plug_disk(ctx, vm, attachment, disk, False)
     if vm is not None:
         devices.remove_device(ctx, vm.id, attachment.disk_id)
         events.record_event(ctx, 2018, f"Disk {disk.name if disk else attachment.disk_id} was successfully "
                             f"detached from VM {vm.name} by {acting_user(ctx)}.",
                             vm_id=vm.id, cluster_id=vm.cluster_id)
     ctx.session.delete(attachment)
-    if disk is not None and ctx.params.detach_only is False:
+    if disk is not None and ctx.params.detach_only is False and attachment.snapshot_id is None:
         ctx.session.delete(disk)
 
 

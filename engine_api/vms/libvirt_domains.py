@@ -165,7 +165,8 @@ def _disk_spec(attachment: m.DiskAttachment, disk: m.Disk, device: m.VmDevice,
         connection = f"{domain.storage_address}:{domain.storage_path or ''}" if domain.storage_address \
             else domain.storage_path or domain.name
     return dx.DiskSpec(
-        id=disk.id, volume_id=disk.image_id, storage_domain_id=disk.storage_domain_id or NO_POOL,
+        id=disk.id, volume_id=attachment.image_id or disk.image_id,
+        storage_domain_id=disk.storage_domain_id or NO_POOL,
         interface=attachment.interface, format="raw" if disk.format == "raw" else "cow",
         storage="block" if storage_type in BLOCK_STORAGE else "file",
         storage_connection=connection or "localhost:/data",

@@ -142,7 +142,11 @@ class VmDomain(Base):
 
 
 class DiskAttachment(ModelExtras, Base):
-    """A disk attached to a VM or to a template; on the wire its id is the disk's id."""
+    """A disk attached to a VM or to a template; on the wire its id is the disk's id.
+
+    A disk attached as one of its VM's snapshots holds it (to another VM, for a backup) names
+    that snapshot in ``snapshot_id`` and the image the VM is given, the snapshot's, in ``image_id``.
+    """
 
     __tablename__ = "disk_attachments"
     __table_args__ = (
@@ -161,6 +165,8 @@ class DiskAttachment(ModelExtras, Base):
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
     uses_scsi_reservation: Mapped[bool] = mapped_column(Boolean, default=False)
     logical_name: Mapped[Optional[str]] = mapped_column(String(64))
+    snapshot_id: Mapped[Optional[str]] = mapped_column(ForeignKey("snapshots.id", ondelete="CASCADE"), index=True)
+    image_id: Mapped[Optional[str]] = mapped_column(Id)
 
     @property
     def id(self) -> str:

@@ -1,7 +1,10 @@
 """Schemas of VMs, templates, their disk attachments and vNICs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
+
+from marshmallow import ValidationError
 
 from engine_api.statistics.schemas import Owner
 from engine_api.storage.schemas import Disk
@@ -15,6 +18,7 @@ from engine_api.types.fields import (
     Inline,
     Integer,
     Ref,
+    RefSpec,
     String,
     Struct,
     WrappedList,
@@ -136,13 +140,29 @@ class Nic(TypeSchema):
         return f"{owner_href(obj)}/nics/{obj.id}"
 
 
+@dataclass(frozen=True)
+class DiskSnapshotRef:
+    """A disk as one of its VM's snapshots holds it: ``<disk id="…"><snapshot id="…"/></disk>``."""
+
+    disk: RefSpec
+    snapshot_id: str
+
+
 class DiskRef(Ref):
-    """A disk attachment's disk: a reference by id, or a whole new disk to create."""
+    """A disk attachment's disk: a reference by id, a disk as a snapshot holds it, or a whole new
+    disk to create."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, Mapping) and "id" not in value and "href" not in value:
             return Disk().load(value)
-        return super()._deserialize(value, attr, data, **kwargs)
+        ref = super()._deserialize(value, attr, data, **kwargs)
+        snapshot = value.get("snapshot")
+        if snapshot is None or snapshot == "":
+            return ref
+        snapshot_id = snapshot.get("id") if isinstance(snapshot, Mapping) else None
+        if not isinstance(snapshot_id, str) or not snapshot_id:
+            raise ValidationError("A disk's snapshot must be a reference with an id.")
+        return DiskSnapshotRef(ref, snapshot_id)
 
 
 class DiskAttachment(TypeSchema):

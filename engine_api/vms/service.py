@@ -138,7 +138,11 @@ def remove_vm(ctx: RequestContext, vm: m.Vm, parent_id: Optional[str] = None) ->
         raise cannot("remove VM", "VM is running")
     if vm.status == "image_locked":
         raise cannot("remove VM", "VM is locked. Please try again in a few minutes")
-    for _attachment, disk in _attachments_of(ctx, vm_id=vm.id):
+    snapshots.check_not_attached_elsewhere(
+        ctx, "remove VM", list(ctx.session.scalars(select(m.Snapshot.id).where(m.Snapshot.vm_id == vm.id))))
+    for attachment, disk in _attachments_of(ctx, vm_id=vm.id):
+        if attachment.snapshot_id is not None:
+            continue
         shared = ctx.session.scalar(
             select(func.count()).select_from(m.DiskAttachment).where(m.DiskAttachment.disk_id == disk.id)
         )

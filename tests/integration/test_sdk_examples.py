@@ -233,9 +233,6 @@ EXAMPLES: dict[str, Example] = {
 # Each reason starts with its kind: a route the engine does not serve, an attribute or link it does
 # not render, a behaviour it lacks, or something the demo scenario does not have.
 KNOWN_FAILURES: dict[str, str] = {
-    # behaviour
-    "vm_backup.py": "behaviour: attaching a snapshot's disk (disk.snapshot) to another VM is refused with 409 'The "
-                    "disk is not shareable and is already attached to a VM'",
     # the demo scenario
     "import_vm.py": "scenario: the demo has no export storage domain myexport with an exported VM (no example "
                     "makes one), and importing a VM from an export domain is not built",
