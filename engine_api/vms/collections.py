@@ -5,7 +5,7 @@ from engine_api import models as m
 from engine_api.services.follow_handlers import children, references
 from engine_api.services.registry import CollectionDef, Concept, StepKind
 from engine_api.snapshots.service import VM_ACTIONS as SNAPSHOT_ACTIONS
-from engine_api.vms import cdroms, consoles, content, lifecycle, search
+from engine_api.vms import cdroms, consoles, content, guest, lifecycle, search
 from engine_api.vms import schemas as t
 from engine_api.vms.attachments import (
     add_vm_disk_attachment,
@@ -59,12 +59,19 @@ VM_CDROMS = CollectionDef(
     "cdroms", t.Cdrom, cdroms.CdromEntity, "Cdrom", parent=VMS, order_by=(), removable=False,
     compute=cdroms.cdroms_of, add=cdroms.add_cdrom, update=cdroms.update_cdrom)
 
+VM_REPORTED_DEVICES = CollectionDef(
+    "reporteddevices", t.ReportedDevice, guest.ReportedDeviceEntity, "ReportedDevice", parent=VMS, order_by=(),
+    read_only=True, removable=False, compute=guest.reported_devices_of)
+VM_APPLICATIONS = CollectionDef(
+    "applications", t.Application, guest.ApplicationEntity, "Application", parent=VMS, order_by=(),
+    read_only=True, removable=False, compute=guest.applications_of)
+
 _ATTACHMENT_DISKS = references(m.Disk, "disk_id")
 
 CONCEPT = Concept(
     "vms", "VMs and templates, their disk attachments and vNICs",
     (VMS, TEMPLATES, VM_DISK_ATTACHMENTS, TEMPLATE_DISK_ATTACHMENTS, VM_NICS, TEMPLATE_NICS, VM_GRAPHICS_CONSOLES,
-     VM_CDROMS),
+     VM_CDROMS, VM_REPORTED_DEVICES, VM_APPLICATIONS),
     follow=(
         ("vms", "disk_attachments", children("vms/diskattachments")),
         ("vms", "disk_attachments.disk", _ATTACHMENT_DISKS),

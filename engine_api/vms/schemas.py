@@ -87,6 +87,8 @@ class Vm(VmBase):
         ("graphicsconsoles", "graphics_consoles", "graphics_console"),
         ("cdroms", "cdroms", "cdrom"),
         ("snapshots", "snapshots", "snapshot"),
+        ("reporteddevices", "reported_devices", "reported_device"),
+        ("applications", "applications", "application"),
     )
     actions = (
         "cancelmigration", "migrate", "reboot", "reset", "shutdown", "start", "stop", "suspend",
@@ -203,4 +205,29 @@ class Cdrom(ComputedSchema):
     type_name, plural, collection = "cdrom", "cdroms", "cdroms"
 
     file = Struct(File)
+    vm = Struct(Owner, dump_only=True)
+
+
+class Ip(StructSchema):
+    address = String(dump_only=True)
+    netmask = String(dump_only=True)
+    gateway = String(dump_only=True)
+    version = String(dump_only=True)
+
+
+class ReportedDevice(ComputedSchema):
+    type_name, plural, collection = "reported_device", "reported_devices", "reporteddevices"
+
+    name = String(dump_only=True)
+    description = String(dump_only=True)
+    type = String(dump_only=True)
+    mac = Inline(Mac, dump_only=True)
+    ips = WrappedList("ip", Struct(Ip), dump_only=True)
+    vm = Struct(Owner, dump_only=True)
+
+
+class Application(ComputedSchema):
+    type_name, plural, collection = "application", "applications", "applications"
+
+    name = String(dump_only=True)
     vm = Struct(Owner, dump_only=True)
