@@ -139,7 +139,7 @@ class JsonCodec(Codec):
         if json_depth(body) > MAX_DEPTH:
             raise WireError(f"JSON document is nested too deeply: at most {MAX_DEPTH} levels are allowed")
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant, object_hook=_without_nulls)
         except (UnicodeDecodeError, ValueError) as exc:
             raise WireError(f"Malformed JSON: {exc}") from None
         if not isinstance(data, dict):
@@ -161,6 +161,14 @@ def json_depth(body: bytes) -> int:
     """
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0)
+
+
+def _without_nulls(members: dict[str, Any]) -> dict[str, Any]:
+    """An object whose ``null`` members are left out: the engine reads ``"snapshot": null`` as no
+    snapshot at all, and clients such as moVirt send every field they do not set as ``null``."""
+    if None in members.values():
+        return {key: value for key, value in members.items() if value is not None}
+    return members
 
 
 def _refuse_constant(name: str) -> Any:

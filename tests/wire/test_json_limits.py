@@ -56,3 +56,13 @@ def test_a_content_type_neither_xml_nor_json_is_unsupported(content_type):
 ])
 def test_xml_and_json_content_types_and_sniffing(content_type, body, expected):
     assert codec_for_content_type(content_type, body).content_type == expected
+
+
+def test_null_members_are_read_as_absent():
+    """The engine reads a member set to ``null`` as one not given (moVirt sends every field it does
+    not set as ``null``: ``{"snapshot": null, "restore_memory": false}``)."""
+    codec = JsonCodec()
+    assert codec.parse(b'{"snapshot": null, "restore_memory": false}')[1] == {"restore_memory": False}
+    assert codec.parse(b'{"host": {"id": "h", "name": null, "os": null}, "a": [{"b": null}]}')[1] == {
+        "host": {"id": "h"}, "a": [{}]}
+    assert codec.parse(b'{"a": [null]}')[1] == {"a": [None]}
