@@ -7,6 +7,7 @@ from engine_api.statistics.schemas import Owner
 from engine_api.storage.schemas import Disk
 from engine_api.types import enums
 from engine_api.types.base import ComputedSchema, StructSchema, TypeSchema
+from engine_api.types.common import Identified
 from engine_api.types.fields import (
     API_PREFIX,
     Boolean,
@@ -17,10 +18,6 @@ from engine_api.types.fields import (
     WrappedList,
 )
 from engine_api.vms.schemas import Nic
-
-
-class Identified(StructSchema):
-    id = String()
 
 
 class AttachedDisk(StructSchema):

@@ -24,7 +24,8 @@ from typing import Any, Optional
 from sqlalchemy import delete, select
 
 from engine_api import models as m
-from engine_api.faults import Conflict, NotFound, cannot
+from engine_api.faults import Conflict, NotFound, cannot, entity_not_found
+from engine_api.network import macs
 from engine_api.services import crud, transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.results import CollectionResult, EntityResult
@@ -32,6 +33,7 @@ from engine_api.snapshots.schemas import SnapshotDisk, SnapshotNic
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 from engine_api.types.fields import API_PREFIX, href_of
+from engine_api.vms import devices
 
 KIND = "snapshot"
 ACTIVE_DESCRIPTION = "Active VM"
@@ -515,3 +517,61 @@ def list_snapshot_nics(ctx: RequestContext, vm_id: str, snapshot_id: str) -> Col
 
 def get_snapshot_nic(ctx: RequestContext, vm_id: str, snapshot_id: str, nic_id: str) -> EntityResult:
     return EntityResult(SnapshotNic, _one(_held_nics(ctx, _snapshot_at(ctx, vm_id, snapshot_id)), "Nic", nic_id))
+
+
+# -- a new VM from a snapshot -------------------------------------------------------------------
+
+def source_of(ctx: RequestContext, refs: Optional[list[dict[str, Any]]]) -> Optional[m.Snapshot]:
+    """The snapshot a new VM is cloned from (``<vm><snapshots><snapshot id=…>``), checked."""
+    if not refs:
+        return None
+    snapshot_id = (refs[0] or {}).get("id")
+    snapshot = ctx.session.get(m.Snapshot, snapshot_id) if isinstance(snapshot_id, str) else None
+    if snapshot is None:
+        raise entity_not_found("Snapshot", f"id={snapshot_id}")
+    if snapshot.snapshot_status != "ok":
+        raise cannot("add VM", "The snapshot is locked or in preview. Please try again in a few minutes")
+    if snapshot.snapshot_type != "regular":
+        raise cannot("add VM", "A VM can be cloned only from a regular snapshot")
+    return snapshot
+
+
+def configure_from(ctx: RequestContext, snapshot: m.Snapshot, data: dict[str, Any]) -> None:
+    """A new VM's attributes the request leaves out, from the snapshot; its template is the source VM's."""
+    for name, value in (snapshot.configuration or {}).items():
+        if name in CONFIGURATION:
+            data.setdefault(name, value)
+    source = ctx.session.get(m.Vm, snapshot.vm_id)
+    if source is not None:
+        data["template_id"] = source.template_id
+
+
+def clone_disks_and_nics(ctx: RequestContext, snapshot: m.Snapshot, vm: m.Vm) -> Optional[m.Job]:
+    """Give a VM cloned from a snapshot copies of the disks (as the snapshot holds them) and the
+    vNICs (with MACs of its own) the snapshot keeps; the VM is image-locked while its disks copy."""
+    images = list(ctx.session.scalars(select(m.SnapshotDisk).where(m.SnapshotDisk.snapshot_id == snapshot.id)
+                                      .order_by(m.SnapshotDisk.name, m.SnapshotDisk.disk_id)))
+    for image in images:
+        copy = m.Disk(name=image.name, description=image.description, provisioned_size=image.provisioned_size,
+                      actual_size=image.actual_size, format=image.format, sparse=image.sparse,
+                      storage_domain_id=image.storage_domain_id, storage_type=image.storage_type,
+                      content_type=image.content_type, status="locked")
+        ctx.session.add(copy)
+        ctx.session.flush()
+        attachment = m.DiskAttachment(disk_id=copy.id, vm_id=vm.id, interface=image.interface,
+                                      bootable=image.bootable, active=True)
+        ctx.session.add(attachment)
+        devices.add_disk_device(ctx, vm.id, attachment)
+        transitions.schedule(ctx, "disk", copy.id, "ok")
+    pool_id = macs.nic_pool_id(ctx.session, vm.cluster_id)
+    for held in snapshot.nics or []:
+        nic = m.Nic(vm_id=vm.id, name=held.get("name") or "nic1", interface=held.get("interface") or "virtio",
+                    vnic_profile_id=held.get("vnic_profile_id"), mac=macs.allocate_mac(ctx, vm.cluster_id),
+                    mac_pool_id=pool_id, linked=bool(held.get("linked", True)), plugged=bool(held.get("plugged", True)))
+        ctx.session.add(nic)
+        ctx.session.flush()
+        devices.add_nic_device(ctx, nic)
+    if not images:
+        return None
+    vm.status = "image_locked"
+    return jobs.start_job(ctx, f"Creating VM {vm.name} from Snapshot {snapshot.description}")

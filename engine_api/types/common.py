@@ -28,6 +28,12 @@ class Topology(StructSchema):
     threads = Integer(attribute="cpu_threads")
 
 
+class Identified(StructSchema):
+    """A reference by id alone, as a body names the snapshot or disk an operation takes."""
+
+    id = String()
+
+
 class Mac(StructSchema):
     address = String(attribute="mac")
 

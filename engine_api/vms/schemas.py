@@ -10,7 +10,7 @@ from engine_api.statistics.schemas import Owner
 from engine_api.storage.schemas import Disk
 from engine_api.types import enums
 from engine_api.types.base import ComputedSchema, StructSchema, TypeSchema
-from engine_api.types.common import Mac, Named, Topology, owner_href
+from engine_api.types.common import Identified, Mac, Named, Topology, owner_href
 from engine_api.types.fields import (
     Boolean,
     DateTime,
@@ -98,6 +98,7 @@ class Vm(VmBase):
     template = Ref("templates", attribute="template_id")
     host = Ref("hosts", attribute="host_id", dump_only=True)
     placement_policy = Inline(PlacementHosts)
+    snapshots = WrappedList("snapshot", Struct(Identified), attribute="source_snapshots", load_only=True)
     console = Inline(Console)
     start_time = DateTime(dump_only=True)
     stop_time = DateTime(dump_only=True)

@@ -59,6 +59,10 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         raise cannot("add VM", "Template is locked or illegal")
     placement = data.pop("placement_host_ids", None)
     console = data.pop("console_enabled", None)
+    source = snapshots.source_of(ctx, data.pop("source_snapshots", None))
+    if source is not None:
+        snapshots.configure_from(ctx, source, data)
+        template = None
     vm = m.Vm(**data)
     if template is not None:
         for name in INHERITED:
@@ -76,7 +80,9 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         ctx.session.flush()
         content.set_console(ctx, vm, console)
     job = None
-    template_disks = _attachments_of(ctx, template_id=vm.template_id)
+    if source is not None:
+        job = snapshots.clone_disks_and_nics(ctx, source, vm)
+    template_disks = _attachments_of(ctx, template_id=vm.template_id) if source is None else []
     if template_disks:
         job = jobs.start_job(ctx, f"Creating VM {vm.name} from Template {template.name if template else ''}")
         vm.status = "image_locked"
@@ -88,7 +94,8 @@ def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) 
         devices.add_disk_device(ctx, vm.id, own)
         transitions.schedule(ctx, "disk", copy.id, "ok")
     pool_id = macs.nic_pool_id(ctx.session, vm.cluster_id)
-    for nic in ctx.session.scalars(select(m.Nic).where(m.Nic.template_id == vm.template_id)):
+    template_nics = select(m.Nic).where(m.Nic.template_id == vm.template_id) if source is None else None
+    for nic in ctx.session.scalars(template_nics) if template_nics is not None else ():
         copy = m.Nic(vm_id=vm.id, name=nic.name, interface=nic.interface, vnic_profile_id=nic.vnic_profile_id,
                      mac=macs.allocate_mac(ctx, vm.cluster_id), mac_pool_id=pool_id, linked=nic.linked,
                      plugged=nic.plugged)

@@ -184,3 +184,26 @@ def test_follow_snapshots_on_vms(connection, myvm):
     _snapshot(myvm, "followed")
     vm = connection.system_service().vms_service().vm_service(myvm.get().id).get(follow="snapshots")
     assert sorted(s.description for s in vm.snapshots) == ["Active VM", "followed"]
+
+
+def test_a_vm_cloned_from_a_snapshot_has_its_configuration_disks_and_nics(connection, vms, myvm, memory):
+    snapshot, _ = _snapshot(myvm, "golden")
+    myvm.update(types.Vm(memory=8 * GIB))
+    source = myvm.get()
+    clone = vms.add(types.Vm(name="from-golden", cluster=types.Cluster(id=source.cluster.id),
+                             snapshots=[types.Snapshot(id=snapshot.id)]))
+    service = vms.vm_service(clone.id)
+    wait_for(lambda: service.get().status == types.VmStatus.DOWN)
+    assert service.get().memory == memory
+    held = myvm.snapshots_service().snapshot_service(snapshot.id)
+    disks = service.disk_attachments_service().list()
+    assert [connection.follow_link(a.disk).provisioned_size for a in disks] == [
+        d.provisioned_size for d in held.disks_service().list()]
+    assert {a.disk.id for a in disks}.isdisjoint({a.disk.id for a in myvm.disk_attachments_service().list()})
+    nics = service.nics_service().list()
+    assert [n.name for n in nics] == [n.name for n in held.nics_service().list()]
+    assert nics[0].mac.address != myvm.nics_service().list()[0].mac.address
+    with pytest.raises(sdk.Error) as refused:
+        vms.add(types.Vm(name="from-nothing", cluster=types.Cluster(id=source.cluster.id),
+                         snapshots=[types.Snapshot(id="no-such-snapshot")]))
+    assert refused.value.code == 400
