@@ -11,16 +11,14 @@ from engine_api.search import (
     enum_values,
     exists_via,
     name_of,
+    named_fields,
 )
 from engine_api.types import enums
 
 DATA_CENTERS = SearchSpec(
     entity="Datacenter", entity_aliases=("Datacenters", "DataCenter", "DataCenters"),
     fields=[
-        SearchField("name", m.DataCenter.name),
-        SearchField("description", m.DataCenter.description),
-        SearchField("comment", m.DataCenter.comment),
-        SearchField("id", m.DataCenter.id),
+        *named_fields(m.DataCenter),
         SearchField("status", m.DataCenter.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.DATA_CENTER_STATUS)),
         SearchField("local", m.DataCenter.local, kind=FieldKind.BOOL),
         SearchField("clusters.name", m.Cluster.name, aliases=("cluster", "cluster.name"),
@@ -39,10 +37,7 @@ DATA_CENTERS = SearchSpec(
 CLUSTERS = SearchSpec(
     entity="Clusters", entity_aliases=("Cluster",),
     fields=[
-        SearchField("name", m.Cluster.name),
-        SearchField("description", m.Cluster.description),
-        SearchField("comment", m.Cluster.comment),
-        SearchField("id", m.Cluster.id),
+        *named_fields(m.Cluster),
         SearchField("architecture", m.Cluster.cpu_architecture, kind=FieldKind.ENUM, enum_values=enum_values(enums.ARCHITECTURE)),
         SearchField("datacenter", name_of(m.DataCenter, m.Cluster.data_center_id),
                     aliases=("datacenter.name", "datacenters.name")),

@@ -4,17 +4,21 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.search import FieldKind, SearchField, SearchSpec, enum_values, name_of
+from engine_api.search import (
+    FieldKind,
+    SearchField,
+    SearchSpec,
+    enum_values,
+    name_of,
+    named_fields,
+)
 from engine_api.tags.search import tag_field
 from engine_api.types import enums
 
 HOSTS = SearchSpec(
     entity="Hosts", entity_aliases=("Host",),
     fields=[
-        SearchField("name", m.Host.name),
-        SearchField("description", m.Host.description),
-        SearchField("comment", m.Host.comment),
-        SearchField("id", m.Host.id),
+        *named_fields(m.Host),
         SearchField("address", m.Host.address),
         SearchField("status", m.Host.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.HOST_STATUS)),
         SearchField("memory", m.Host.memory, kind=FieldKind.INT),

@@ -13,6 +13,7 @@ from engine_api.search.compiler import (
     enum_values,
     exists_via,
     name_of,
+    named_fields,
 )
 from engine_api.search.parser import (
     And,
@@ -45,5 +46,6 @@ __all__ = [
     "enum_values",
     "exists_via",
     "name_of",
+    "named_fields",
     "parse_search",
 ]

@@ -149,6 +149,12 @@ def name_of(model: Any, reference: Any) -> Any:
     return select(model.name).where(model.id == reference).correlate_except(model).scalar_subquery()
 
 
+def named_fields(model: Any, *names: str) -> list["SearchField"]:
+    """The fields every named entity searches by its own columns: ``name``, ``description``,
+    ``comment`` and ``id`` (or those of ``names``)."""
+    return [SearchField(name, getattr(model, name)) for name in names or ("name", "description", "comment", "id")]
+
+
 def exists_via(statement: Select[Any]) -> Callable[[Predicate], Predicate]:
     """Build a ``via=`` for a to-many relation from a correlated ``select``.
 

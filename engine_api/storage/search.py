@@ -11,16 +11,14 @@ from engine_api.search import (
     enum_values,
     exists_via,
     name_of,
+    named_fields,
 )
 from engine_api.types import enums
 
 STORAGE_DOMAINS = SearchSpec(
     entity="Storage", entity_aliases=("StorageDomains", "StorageDomain", "Storages"),
     fields=[
-        SearchField("name", m.StorageDomain.name),
-        SearchField("description", m.StorageDomain.description),
-        SearchField("comment", m.StorageDomain.comment),
-        SearchField("id", m.StorageDomain.id),
+        *named_fields(m.StorageDomain),
         SearchField("status", m.StorageDomain.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.STORAGE_DOMAIN_STATUS)),
         SearchField("type", m.StorageDomain.storage_type, kind=FieldKind.ENUM, enum_values=enum_values(enums.STORAGE_TYPE)),
         SearchField("available", m.StorageDomain.available, kind=FieldKind.INT, aliases=("size",)),

@@ -13,6 +13,7 @@ from engine_api.search import (
     enum_values,
     exists_via,
     name_of,
+    named_fields,
 )
 from engine_api.tags.search import tag_field
 from engine_api.types import enums
@@ -31,10 +32,7 @@ DC_NAME_OF_VM = (
 VMS = SearchSpec(
     entity="Vms", entity_aliases=("Vm",),
     fields=[
-        SearchField("name", m.Vm.name),
-        SearchField("description", m.Vm.description),
-        SearchField("comment", m.Vm.comment),
-        SearchField("id", m.Vm.id),
+        *named_fields(m.Vm),
         SearchField("status", m.Vm.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_STATUS)),
         SearchField("memory", m.Vm.memory, kind=FieldKind.INT),
         SearchField("type", m.Vm.type, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_TYPE)),
@@ -62,10 +60,7 @@ def _in_data_center(predicate: Any) -> Any:
 TEMPLATES = SearchSpec(
     entity="Templates", entity_aliases=("Template",),
     fields=[
-        SearchField("name", m.Template.name),
-        SearchField("description", m.Template.description),
-        SearchField("comment", m.Template.comment),
-        SearchField("id", m.Template.id),
+        *named_fields(m.Template),
         SearchField("status", m.Template.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.TEMPLATE_STATUS)),
         SearchField("memory", m.Template.memory, kind=FieldKind.INT),
         SearchField("os", m.Template.os_type),
