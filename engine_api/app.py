@@ -173,14 +173,15 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     api = Api(app, spec_kwargs={"extra_plugins": [operations]})
     from engine_api.routes.concepts import concept_blueprints
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
+    from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.snapshots import blp as snapshots_blueprint
     from engine_api.routes.statistics import blp as statistics_blueprint
-    from engine_api.routes.generic import generic_blueprint
+    from engine_api.routes.storage_content import blp as storage_content_blueprint
     from engine_api.routes.system import api_root, sso
 
     register_components(api.spec)
     for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), statistics_blueprint, snapshots_blueprint,
-                      domain_xml_blueprint]:
+                      storage_content_blueprint, domain_xml_blueprint]:
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)

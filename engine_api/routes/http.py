@@ -115,6 +115,7 @@ def request_params() -> Params:
         correlation_id=_correlation_id(),
         current=bool(_bool("current", False)),
         virt_viewer="application/x-virt-viewer" in request.headers.get("Accept", "").lower(),
+        unregistered=bool(_bool("unregistered", False)),
     )
 
 

@@ -34,6 +34,8 @@ class Params:
     """``current=true``: a running VM's runtime view (its consoles' ports, its inserted CD)."""
     virt_viewer: bool = False
     """The client accepts ``application/x-virt-viewer``: a console answers its ``.vv`` file."""
+    unregistered: bool = False
+    """``unregistered=true``: the VMs and templates a data domain holds that the engine does not know."""
 
 
 @dataclass(frozen=True)

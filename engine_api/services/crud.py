@@ -91,6 +91,11 @@ def computed(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str])
 
 def computed_one(ctx: RequestContext, coll: CollectionDef, entity_id: str, parent_id: Optional[str]) -> Any:
     """The entity of a computed collection a URL names; a 404 fault when there is none."""
+    if coll.find is not None:
+        found = coll.find(ctx, find_parent(ctx, coll, parent_id), entity_id)
+        if found is None:
+            raise NotFound(f"Entity not found: {coll.label}: id={entity_id}")
+        return found
     return one_of(computed(ctx, coll, parent_id), coll, entity_id)
 
 

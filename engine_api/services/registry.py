@@ -29,6 +29,7 @@ GetHook = Callable[["RequestContext", Any], Any]
 AllContent = Callable[["RequestContext", Sequence[Any]], list[dict[str, Any]]]
 #: ``compute(ctx, parents)``: the entities of a computed collection below each parent, in order.
 Compute = Callable[["RequestContext", Sequence[Any]], list[list[Any]]]
+Find = Callable[["RequestContext", Any, str], Any]
 #: ``handler(ctx, entity_id, step, payload)`` applies one step of a transition; it may schedule the next.
 StepHandler = Callable[["RequestContext", str, str, dict[str, Any]], None]
 #: ``forget(ctx, collection, entity_id)`` drops what a concept keeps about a removed top-level entity.
@@ -77,6 +78,9 @@ class CollectionDef:
     compute: Optional[Compute] = None
     get: Optional[GetHook] = None
     all_content: Optional[AllContent] = None
+    find: Optional[Find] = None
+    """For a ``compute`` collection whose listing leaves some of its entities out: the one entity
+    of a parent with an id, or None."""
 
     @property
     def key(self) -> str:

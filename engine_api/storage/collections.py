@@ -5,8 +5,8 @@ from engine_api import models as m
 from engine_api.datacenters.collections import DATA_CENTERS
 from engine_api.services.follow_handlers import reference_lists
 from engine_api.services.registry import CollectionDef, Concept, StepKind
+from engine_api.storage import content, search
 from engine_api.storage import schemas as t
-from engine_api.storage import search
 from engine_api.storage.disks import (
     add_disk,
     add_storage_domain_disk,
@@ -35,10 +35,15 @@ DATA_CENTER_STORAGE_DOMAINS = CollectionDef(
 STORAGE_DOMAIN_DISKS = CollectionDef(
     "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
     add=add_storage_domain_disk, remove=remove_disk)
+STORAGE_DOMAIN_VMS = CollectionDef(
+    "vms", content.StorageDomainVm, content.HeldVm, "VM", parent=STORAGE_DOMAINS, order_by=(),
+    compute=content.held_vms, find=content.find_held_vm, remove=content.remove_held_vm,
+    actions={"import": content.import_vm, "register": content.register_vm})
 
 CONCEPT = Concept(
     "storage", "Storage domains and disks",
-    (STORAGE_DOMAINS, DISKS, DATA_CENTER_STORAGE_DOMAINS, STORAGE_DOMAIN_DISKS),
+    (STORAGE_DOMAINS, DISKS, DATA_CENTER_STORAGE_DOMAINS, STORAGE_DOMAIN_DISKS, STORAGE_DOMAIN_VMS),
     follow=(("disks", "storage_domains", reference_lists(m.StorageDomain, "storage_domain_ids")),),
-    steps={"disk": StepKind(disk_step), "storage-domain": StepKind(storage_domain_step)},
+    steps={"disk": StepKind(disk_step), "storage-domain": StepKind(storage_domain_step),
+           content.KIND: StepKind(content.import_step)},
 )

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -65,3 +66,27 @@ class Disk(ModelExtras, Base):
     @property
     def storage_domain_ids(self) -> list[str]:
         return [self.storage_domain_id] if self.storage_domain_id else []
+
+
+class DomainOvf(Base):
+    """A VM or template a storage domain holds as its OVF describes it, not as the engine knows it:
+    one exported to an export domain, or one on a data domain the engine has not registered.
+
+    ``configuration`` holds the VM's attributes (those of :data:`engine_api.vms.service.INHERITED`,
+    ``description``, ``comment``), ``disks`` its disks (id, image, name, sizes, format, interface,
+    bootable) and ``nics`` its vNICs (name, interface, MAC, network and profile names).
+    ``unregistered`` is set for those on a data domain.
+    """
+
+    __tablename__ = "storage_domain_ovfs"
+
+    pk: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    id: Mapped[str] = mapped_column(Id, index=True)
+    storage_domain_id: Mapped[str] = mapped_column(ForeignKey("storage_domains.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="vm")
+    name: Mapped[str] = mapped_column(String(255))
+    unregistered: Mapped[bool] = mapped_column(Boolean, default=False)
+    configuration: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    disks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    nics: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -43,6 +43,10 @@ class ActionParameters(StructSchema):
     snapshot = Struct(lambda: ActionId())
     restore_memory = Boolean()
     disks = WrappedList("disk", Struct(lambda: ActionId()))
+    storage_domain = Ref("storagedomains")
+    clone = Boolean()
+    reassign_bad_macs = Boolean()
+    vnic_profile_mappings = WrappedList("vnic_profile_mapping", Struct(lambda: ActionVnicProfileMapping()))
 
 
 class ActionId(StructSchema):
@@ -50,7 +54,14 @@ class ActionId(StructSchema):
 
 
 class ActionVm(StructSchema):
+    name = String()
     placement_policy = Struct(lambda: ActionPlacement())
+
+
+class ActionVnicProfileMapping(StructSchema):
+    source_network_name = String()
+    source_network_profile_name = String()
+    target_vnic_profile = Ref("vnicprofiles")
 
 
 class ActionPlacement(StructSchema):

@@ -178,6 +178,11 @@ def test_walking_every_get_route_of_the_demo_changes_nothing(demo_with_a_templat
         for rel in ("disks", "nics"):
             for held in _entities(walk.get(f"/vms/{myvm['id']}/snapshots/{snapshot['id']}/{rel}")):
                 walk.get(f"/vms/{myvm['id']}/snapshots/{snapshot['id']}/{rel}/{held['id']}")
+    myexport = _entities(walk.get("/storagedomains", search="name=myexport"))[0]
+    for vm in _entities(walk.get(f"/storagedomains/{myexport['id']}/vms")):
+        for rel in ("disks", "diskattachments"):
+            for held in _entities(walk.get(f"/storagedomains/{myexport['id']}/vms/{vm['id']}/{rel}")):
+                walk.get(f"/storagedomains/{myexport['id']}/vms/{vm['id']}/{rel}/{held['id']}")
     assert http.head(f"{http.base}/vms").status_code == 200
 
     assert walk.failures == []

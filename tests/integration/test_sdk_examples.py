@@ -233,11 +233,6 @@ EXAMPLES: dict[str, Example] = {
 # Each reason starts with its kind: a route the engine does not serve, an attribute or link it does
 # not render, a behaviour it lacks, or something the demo scenario does not have.
 KNOWN_FAILURES: dict[str, str] = {
-    # the demo scenario
-    "import_vm.py": "scenario: the demo has no export storage domain myexport with an exported VM (no example "
-                    "makes one), and importing a VM from an export domain is not built",
-    "register_vm.py": "scenario: the demo has no storage domain mysd with unregistered VMs (an imported domain), "
-                      "and registering a VM from a storage domain's OVF is not built",
 }
 
 

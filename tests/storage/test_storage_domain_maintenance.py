@@ -35,6 +35,11 @@ def test_the_last_master_takes_its_data_center_into_maintenance_and_back(engine,
     for vm in vms.list():
         if vm.status != types.VmStatus.DOWN:
             vms.vm_service(vm.id).stop()
+    others = [sd for sd in attached.storage_domains_service().list() if sd.name != "mydata"]  # myexport, mysd
+    for sd in others:  # the master goes last
+        attached.storage_domains_service().storage_domain_service(sd.id).deactivate()
+    wait_for(lambda: all(sd.status == types.StorageDomainStatus.MAINTENANCE
+                         for sd in attached.storage_domains_service().list() if sd.name != "mydata"))
     service = attached.storage_domains_service().storage_domain_service(_mydata(attached).id)
     service.deactivate()
     assert _mydata(attached).status == types.StorageDomainStatus.PREPARING_FOR_MAINTENANCE
