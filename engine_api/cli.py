@@ -39,6 +39,12 @@ def _config(args: argparse.Namespace) -> Config:
         config.monitor_interval = args.monitor_interval
     if getattr(args, "change_retention", None) is not None:
         config.change_retention = args.change_retention
+    if getattr(args, "mqtt", None) is not None:
+        config.mqtt = args.mqtt
+    if getattr(args, "mqtt_mode", None) is not None:
+        config.mqtt_mode = args.mqtt_mode
+    if getattr(args, "mqtt_prefix", None) is not None:
+        config.mqtt_prefix = args.mqtt_prefix
     return config
 
 
@@ -49,6 +55,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from fixtures import seed
 
     config = _config(args)
+    if config.mqtt:
+        from push.mqtt import MODES, Broker
+
+        try:
+            Broker.parse(config.mqtt)
+        except ValueError as error:
+            raise SystemExit(f"engine-emu: {error}") from None
+        if config.mqtt_mode not in MODES:
+            raise SystemExit(f"engine-emu: the MQTT mode is one of {', '.join(MODES)}, not {config.mqtt_mode!r}")
     db = Database(config.database_url(), pool_size=1)
     db.create_schema()
     if args.seed:
@@ -210,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between device monitoring cycles (default 1)")
     serve.add_argument("--change-retention", type=int, default=None,
                        help="change records the log keeps (default 100000, or ENGINE_EMU_CHANGE_RETENTION)")
+    serve.add_argument("--mqtt", metavar="URL", default=None,
+                       help="publish every change to the MQTT broker at mqtt://HOST:PORT (or ENGINE_EMU_MQTT)")
+    serve.add_argument("--mqtt-mode", choices=("documents", "doctor"), default=None,
+                       help="documents: retained revision and document per entity (default); "
+                            "doctor: +, - or the changed keys")
+    serve.add_argument("--mqtt-prefix", default=None, help="first level of the MQTT topics (default ovirt)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a generated CA")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("ENGINE_EMU_WORKERS", "1")),
                        help="worker processes sharing the database (default 1; use PostgreSQL for more)")

@@ -37,6 +37,13 @@ class Config:
     feed_poll_interval: float = field(default_factory=lambda: float(_env("FEED_POLL_INTERVAL", "0.2") or 0.2))
     """On SQLite, seconds between looks at the head revision, to see other processes' commits."""
 
+    mqtt: str = field(default_factory=lambda: _env("MQTT", "") or "")
+    """The MQTT broker every change is published to (``mqtt://host:port``); empty: none."""
+    mqtt_mode: str = field(default_factory=lambda: _env("MQTT_MODE", "documents") or "documents")
+    """``documents`` (retained revision and document per entity) or ``doctor`` (``+``, ``-``, changed keys)."""
+    mqtt_prefix: str = field(default_factory=lambda: _env("MQTT_PREFIX", "ovirt") or "")
+    """The first level of every topic the engine publishes."""
+
     statistics_seed: int = field(default_factory=lambda: int(_env("STATISTICS_SEED", "0") or 0))
     """The seed of the simulated statistics: the same seed, clock and state give the same figures."""
     listing_cache_bytes: int = field(default_factory=lambda: int(_env("LISTING_CACHE_BYTES", str(32 << 20)) or 0))

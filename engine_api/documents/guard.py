@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 VETTED = "engine_emu.vetted"
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"?(\w+)', re.IGNORECASE)
-LOG_TABLES = frozenset({"documents", "changes", "revision_counter"})
+LOG_TABLES = frozenset({"documents", "changes", "revision_counter", "log_publications"})
 
 
 class UnrecordedWrite(RuntimeError):

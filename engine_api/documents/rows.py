@@ -67,3 +67,13 @@ class RevisionCounter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class LogPublication(Base):
+    """How far the change log has been published to one place outside (an MQTT broker): every
+    revision up to ``revision``. Kept with the log, so a reset to another scenario keeps it."""
+
+    __tablename__ = "log_publications"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)

@@ -28,6 +28,7 @@ from engine_api.config import Config
 from engine_api.documents.direct import DirectReads
 from engine_api.feed import ChangesEndpoint
 from engine_api.serving.asgi import EngineAsgi
+from engine_api.serving.mqtt import MqttDuty, mqtt_leader
 from engine_api.serving.protocol import EngineHttpProtocol, HttpLimits
 from engine_api.serving.ticker import Ticker
 
@@ -56,8 +57,8 @@ class ServeOptions:
     @property
     def pool_size(self) -> int:
         """Database connections one process needs: one per thread, the ticker's and monitoring's,
-        and the change feed's (its threads and its look at the head)."""
-        return self.read_threads + self.write_threads + 2 + FEED_THREADS + 1
+        the change feed's (its threads and its look at the head) and the MQTT publisher's."""
+        return self.read_threads + self.write_threads + 2 + FEED_THREADS + 1 + 1
 
 
 class _UvicornConfig(uvicorn.Config):
@@ -95,6 +96,7 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
     engine = app.extensions["engine_emu"]
     config: Config = engine.config
     ticker: list[Ticker] = []
+    mqtt: list[MqttDuty] = []
     changes = changes_endpoint(app)
 
     def start() -> None:
@@ -103,8 +105,13 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
             ticker.append(Ticker(engine, config.tick_interval, config.monitor_interval, config.lease_seconds,
                                  change_retention=config.change_retention))
             ticker[0].start()
+        if config.mqtt:
+            mqtt.append(MqttDuty(engine.db, config, mqtt_leader(engine.db, config, ticker)))
+            mqtt[0].start()
 
     def stop() -> None:
+        if mqtt:
+            mqtt.pop().stop()
         if ticker:
             ticker.pop().stop()
         changes.stop()
