@@ -3,7 +3,8 @@
 A projection is written as comma-separated paths of dot-separated attribute names, as the wire
 shape names them: ``name,status,nics.mac.address``. :func:`parse_projection` reads it into a
 tree once; :func:`project` applies the tree to data of the wire shape (an entity as a ``dict``,
-or a ``list`` of entities) and answers a new value, leaving its argument as it was::
+or a ``list`` of entities; :func:`project_collection` to a collection's answer, ``{"vm": [...]}``)
+and answers a new value, leaving its argument as it was::
 
     projection = parse_projection("name,status,nics.mac.address")
     project({"href": "/vms/1", "id": "1", "name": "a", "memory": "1024",
@@ -156,6 +157,12 @@ def project(data: Any, projection: Projection) -> Any:
     return data
 
 
+def project_collection(data: dict[str, Any], projection: Projection) -> dict[str, Any]:
+    """A collection as its answer has it, its items wrapped under their name (``{"vm": [...]}``,
+    ``{}`` when empty), with each item projected."""
+    return {name: project(items, projection) for name, items in data.items()}
+
+
 def _object(data: dict[str, Any], projection: Projection) -> dict[str, Any]:
     fields = projection.fields
     kept: dict[str, Any] = {}
@@ -198,4 +205,5 @@ __all__ = [
     "of_paths",
     "parse_projection",
     "project",
+    "project_collection",
 ]

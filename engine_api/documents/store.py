@@ -100,7 +100,8 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], re
         head = head_revision(session)
         kept = keeper.get(key, head)
         if kept is not None:
-            return DocumentsResult(coll.schema.plural, coll.schema.type_name, [], representation, head, body=kept)
+            return DocumentsResult(coll.schema.plural, coll.schema.type_name, [], representation, head, body=kept,
+                                   key=key)
     stmt = (rows.with_only_columns(rendering_column(representation), _HEAD, Document.entity_id, maintain_column_froms=True)
             .join(Document, and_(Document.collection == stored, Document.row_key == _as_text(primary[0]))))
     found = session.connection().execute(stmt).all()
@@ -114,6 +115,7 @@ def read_collection(session: Session, coll: CollectionDef, rows: Select[Any], re
         result.body = codec_for_representation(representation).collection_of(result.plural, result.singular,
                                                                                fragments)
         keeper.put(key, result.revision, result.body)
+        result.key = key
     return result
 
 
@@ -212,4 +214,4 @@ def read_entity(session: Session, coll: CollectionDef, entity_id: str, represent
     fragment, revision = found
     if links:
         fragment = inline_sub_collections(session, [fragment], [entity_id], links, representation)[0]
-    return DocumentResult(fragment, representation, revision)
+    return DocumentResult(fragment, representation, revision, tag=coll.schema.type_name)

@@ -176,7 +176,7 @@ def get_entity(ctx: RequestContext, path: GenericPath, values: dict[str, str]) -
     found = read_document(ctx.session, href, ctx.representation)
     if found is None:
         raise NotFound(f"Entity not found: {path.type}: id={values[path.identifier or '']}")
-    return DocumentResult(found[0], ctx.representation, found[1])
+    return DocumentResult(found[0], ctx.representation, found[1], tag=load().type(path.type).element)
 
 
 def update_entity(ctx: RequestContext, path: GenericPath, values: dict[str, str], body: Body) -> WireResult:

@@ -20,7 +20,7 @@ from engine_api.faults import (
 )
 from engine_api.models import Event
 from engine_api.network import macs
-from engine_api.render import render
+from engine_api.render import render, render_documents
 from engine_api.services.context import Params, RequestContext
 from engine_api.services.results import (
     DocumentResult,
@@ -37,6 +37,7 @@ from engine_api.wire import (
     codec_for_content_type,
 )
 from engine_api.wire.codec import JSON_TYPE
+from push.projection import Projection, ProjectionError, parse_projection
 
 _TRUE = ("true",)
 _FALSE = ("false",)
@@ -82,6 +83,22 @@ def _correlation_id() -> Optional[str]:
     return value
 
 
+PROJECTION = "projection"
+"""The query parameter that selects the attributes a read answers."""
+
+
+def _projection() -> Optional[Projection]:
+    """The ``projection`` parameter of a read, parsed; a 400 fault naming what is wrong with it.
+    Only reads are projected: other methods ignore it."""
+    raw = request.args.get(PROJECTION)
+    if raw is None or request.method not in ("GET", "HEAD"):
+        return None
+    try:
+        return parse_projection(raw)
+    except ProjectionError as error:
+        raise BadRequest(f"Invalid value for parameter '{PROJECTION}': {error}") from None
+
+
 def refuse_nul_characters() -> None:
     """Refuse a request whose path, query parameters or headers hold U+0000 (a 400 fault).
 
@@ -116,6 +133,7 @@ def request_params() -> Params:
         current=bool(_bool("current", False)),
         virt_viewer="application/x-virt-viewer" in request.headers.get("Accept", "").lower(),
         unregistered=bool(_bool("unregistered", False)),
+        projection=_projection(),
     )
 
 
@@ -154,17 +172,19 @@ def decode_body() -> tuple[Optional[str], Any]:
         raise InvalidValue(str(error)) from None
 
 
-def respond(result: Any, codec: Optional[Codec] = None) -> Response:
+def respond(result: Any, codec: Optional[Codec] = None, projection: Optional[Projection] = None) -> Response:
+    """The response of a service's ``result`` in ``codec``'s format; with ``projection``, holding
+    only the attributes it selects (documents are then read in their JSON wire shape)."""
     codec = codec or negotiated_codec()
     started = time.perf_counter()
     if isinstance(result, (DocumentResult, DocumentsResult)):
-        response = _document_response(result, codec)
+        response = _document_response(result, codec, projection)
     elif isinstance(result, RawResult):
         response = Response(result.body, status=result.status, content_type=result.content_type)
     elif result is None:
         response = Response(b"", status=200, content_type=codec.content_type)
     else:
-        body = render(result, codec)
+        body = render(result, codec, projection)
         status = getattr(result, "status", 200)
         if not isinstance(status, int):
             status = getattr(result, "http_status", 200)
@@ -180,18 +200,36 @@ def _nic_action() -> str:
     return "add NIC" if request.method == "POST" else "update NIC"
 
 
-def _document_response(result: DocumentResult | DocumentsResult, codec: Codec) -> Response:
+def _document_response(result: DocumentResult | DocumentsResult, codec: Codec,
+                       projection: Optional[Projection] = None) -> Response:
     """Stored renderings copied into a response, with the revision they reflect as ``ETag`` and
     ``Revision``; ``304 Not Modified`` when the client holds that revision already."""
     headers = {"ETag": result.etag, "Revision": str(result.revision)}
     if result.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         return Response(b"", status=304, headers=headers)
-    if isinstance(result, DocumentResult):
+    if projection is not None:
+        body = _projected_documents(result, codec, projection)
+    elif isinstance(result, DocumentResult):
         body = codec.entity_of(result.fragment)
     else:
         body = result.body if result.body is not None else codec.collection_of(result.plural, result.singular,
                                                                                 result.fragments)
     return Response(body, status=result.status, content_type=codec.content_type, headers=headers)
+
+
+def _projected_documents(result: DocumentResult | DocumentsResult, codec: Codec, projection: Projection) -> bytes:
+    """A projected answer from documents; a projected listing is kept with the listing it comes
+    from, by the head it reflects, so that a repeat at the same head is not projected again."""
+    listings = state().listings
+    key = getattr(result, "key", None)
+    if key is None or not listings.enabled:
+        return render_documents(result, codec, projection)
+    kept_as = (PROJECTION, key, projection, codec.content_type)
+    body = listings.get(kept_as, result.revision)
+    if body is None:
+        body = render_documents(result, codec, projection)
+        listings.put(kept_as, result.revision, body)
+    return body
 
 
 def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Response:
@@ -212,7 +250,8 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
             if reads:
                 refuse_writes(session, f"{request.method} {request.path}")
             ctx = RequestContext(session=session, params=params, settings=engine.settings, user=g.get("user"),
-                                 representation="json" if codec.content_type == JSON_TYPE else "xml",
+                                 representation=("json" if codec.content_type == JSON_TYPE
+                                                 or params.projection is not None else "xml"),
                                  extras={"instance_id": engine.instance_id}, listings=engine.listings, registry=engine.registry)
             result = service(ctx, *args, decoded) if body else service(ctx, *args)
             documented = isinstance(result, (DocumentResult, DocumentsResult))
@@ -226,7 +265,7 @@ def call(service: Callable[..., Any], *args: Any, body: bool = False) -> Respons
     follow_seconds = getattr(result, "follow_seconds", None)
     if follow_seconds is not None:
         g.follow_seconds = follow_seconds
-    response = respond(result, codec)
+    response = respond(result, codec, params.projection)
     if not documented:
         # What the answer reflects: the write's own last change, else the head the read saw.
         response.headers["Revision"] = str(session.info.get(REVISION, head))

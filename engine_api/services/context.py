@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from engine_api.models import utcnow
+from push.projection import Projection
 
 if TYPE_CHECKING:
     from engine_api.documents.listings import RenderedListings
@@ -36,6 +37,8 @@ class Params:
     """The client accepts ``application/x-virt-viewer``: a console answers its ``.vv`` file."""
     unregistered: bool = False
     """``unregistered=true``: the VMs and templates a data domain holds that the engine does not know."""
+    projection: Projection | None = None
+    """``projection=name,status,nics.mac.address``: the attributes a read answers (see :mod:`push.projection`)."""
 
 
 @dataclass(frozen=True)

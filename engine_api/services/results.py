@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Hashable, Optional
 
 from engine_api.types.base import TypeSchema
 
@@ -77,6 +77,8 @@ class DocumentResult:
     representation: str
     revision: int
     status: int = 200
+    tag: Optional[str] = None
+    """The entity's element (``vm``), which an answer written anew from the document needs."""
 
     @property
     def etag(self) -> str:
@@ -95,6 +97,8 @@ class DocumentsResult:
     status: int = 200
     body: Optional[bytes] = None
     """The whole rendering, when it is at hand already (a kept listing); else the fragments'."""
+    key: Optional[Hashable] = None
+    """The key the listing is kept under among the engine's rendered listings, when it is kept."""
 
     @property
     def etag(self) -> str:

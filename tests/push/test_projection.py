@@ -16,6 +16,7 @@ from push.projection import (
     of_paths,
     parse_projection,
     project,
+    project_collection,
 )
 
 VM = {
@@ -93,6 +94,11 @@ def test_a_list_of_entities_and_the_input_left_as_it_was():
     before = copy.deepcopy(VM)
     assert project([VM, VM], of_paths("name")) == [{"href": VM["href"], "id": "1", "name": "myvm"}] * 2
     assert VM == before
+
+
+def test_a_collection_answer():
+    assert project_collection({"vm": [VM]}, of_paths("name")) == {"vm": [{"href": VM["href"], "id": "1", "name": "myvm"}]}
+    assert project_collection({}, of_paths("name")) == {}
 
 
 def test_projections_compare_and_hash_by_their_paths():
