@@ -28,12 +28,15 @@ def broker() -> Iterator[Mosquitto]:
 
 
 @pytest.fixture(scope="module")
-def published(broker: Mosquitto) -> Iterator[LiveEngine]:
-    live = LiveEngine(transition_delay=0.0)
+def published(broker: Mosquitto, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEngine]:
+    """The demo on a live engine publishing to ``broker``, its database in a file another engine may share."""
+    live = LiveEngine(f"sqlite:///{tmp_path_factory.mktemp('mqtt') / 'engine.sqlite'}", transition_delay=0.0)
     live.config.mqtt = broker.url
     live.reset("demo")
-    with live:
-        yield live
+    live.start()
+    yield live
+    if not live.server.server.should_exit:
+        live.stop()
 
 
 def _head(engine: LiveEngine) -> int:
@@ -141,3 +144,37 @@ def test_retained_topics_hold_the_latest_state_and_removed_entities_are_cleared(
         assert retained["document"] == answer.json()
         assert retained["document"]["description"] == "second"
         assert not [m for m in late.messages if m.topic.startswith(gone_topic)], "nothing retained of the removed VM"
+
+
+def test_two_engines_on_one_database_publish_each_change_once_and_hand_over(published, broker):
+    """Two engines on one database: only the lease holder publishes; when it stops, the other
+    takes over from the revision it had published."""
+    first = published
+    second = LiveEngine(first.config.database, transition_delay=0.0)
+    second.config.mqtt = broker.url
+    auth = (first.username, first.password)
+
+    def add_tags(engine: LiveEngine, prefix: str) -> None:
+        for index in range(3):
+            answer = requests.post(engine.url + "/tags", auth=auth, headers=JSON, json={"name": f"{prefix}-{index}"},
+                                   timeout=10)
+            assert answer.status_code == 201, answer.text
+
+    with Subscriber(broker.port, "ovirt/changes", "ovirt/tags/+") as live:
+        second.start()
+        try:
+            start = _head(first)
+            for engine, prefix in ((first, "a"), (second, "b"), (first, "c")):
+                add_tags(engine, prefix)
+            first.stop()
+            add_tags(second, "d")
+            last = _head(second)
+            live.wait_until(lambda s: s.on("ovirt/changes")
+                            and json.loads(s.on("ovirt/changes")[-1].payload)["revision"] == str(last))
+        finally:
+            second.stop()
+    revisions = [int(json.loads(m.payload)["revision"]) for m in live.on("ovirt/changes")]
+    assert [revision for revision in revisions if revision > start] == list(range(start + 1, last + 1))
+    names = {json.loads(m.payload)["document"]["name"] for m in live.messages
+             if m.topic.startswith("ovirt/tags/") and m.payload}
+    assert {f"{prefix}-{index}" for prefix in "abcd" for index in range(3)} <= names
