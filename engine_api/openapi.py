@@ -19,6 +19,7 @@ from engine_api.model import Action, ApiModel, Method, Parameter, Service
 from engine_api.system.schemas import Api
 from engine_api.types import API_PREFIX
 from engine_api.types.actions import ActionParameters, Fault
+from push.projection import MAX_DEPTH, MAX_LENGTH, MAX_PATHS
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -81,6 +82,19 @@ _FAULT = {"description": "A fault",
           "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Fault"}},
                       "application/json": {"schema": {"$ref": "#/components/schemas/Fault"}}}}
 _VERBS = {"put": "update", "delete": "remove"}
+PROJECTION = {
+    "name": "projection", "in": "query", "required": False,
+    "description": (
+        "The attributes to answer, as comma-separated paths of dot-separated attribute names "
+        "(`name,status,nics.mac.address`). `href` and `id` are always kept; a path through a list "
+        "applies to each item; an attribute the entity lacks is absent; `link` and `actions` only "
+        "when named. A value with an empty path or name, more than "
+        f"{MAX_PATHS} paths, a path of more than {MAX_DEPTH} names or more than {MAX_LENGTH} "
+        "characters is a 400 fault."),
+    "schema": {"type": "string", "maxLength": MAX_LENGTH},
+}
+"""The query parameter of every read that selects the attributes it answers (an engine-emu
+extension: no engine has it)."""
 
 
 def shape(template: str) -> str:
@@ -143,6 +157,8 @@ class ModelOperations(BasePlugin):
                          **kwargs: Any) -> None:
         located = self.locate(path or "")
         for method, operation in (operations or {}).items():
+            if method == "get" and located is not None and located[2] is None:
+                self._parameters(operation, [], {PROJECTION["name"]: dict(PROJECTION)})
             if located is None:
                 operation.setdefault("responses", {}).setdefault("default", _FAULT)
                 continue
@@ -232,8 +248,10 @@ class ModelOperations(BasePlugin):
             properties[parameter.wire] = value
         return {"type": "object", "properties": properties, "xml": {"name": "action"}}
 
-    def _parameters(self, operation: dict[str, Any], parameters: list[Parameter]) -> None:
+    def _parameters(self, operation: dict[str, Any], parameters: list[Parameter],
+                    extra: Optional[dict[str, dict[str, Any]]] = None) -> None:
         given = {p["name"]: p for p in operation.get("parameters", []) if p.get("in") == "query"}
+        given.update(extra or {})
         for parameter in parameters:
             given.setdefault(parameter.wire, query_parameter(self.model, parameter))
         others = [p for p in operation.get("parameters", []) if p.get("in") != "query"]

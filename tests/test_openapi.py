@@ -153,3 +153,28 @@ def test_operations_carry_the_model_query_parameters_wrappers_and_answers(live_e
                 problems.append(f"{where}: answers {sorted(responses)}")
     assert not problems, "\n".join(problems)
     assert checked > 850
+
+
+def test_every_read_of_the_model_documents_projection(live_engine):
+    """``projection`` is a query parameter of every GET of a model path, the root included, and of
+    no other method."""
+    operations = _operations(json.loads(render_document(live_engine.app)))
+    paths = _model_paths()
+    missing, reads = [], 0
+    for path_shape, methods in operations.items():
+        if path_shape not in paths or paths[path_shape][2] is not None:
+            continue
+        for method, operation in methods.items():
+            if method not in _METHODS:
+                continue
+            names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            if method == "get":
+                reads += 1
+                if "projection" not in names:
+                    missing.append(path_shape)
+            else:
+                assert "projection" not in names, f"{method} {path_shape}"
+    assert not missing, missing
+    assert reads > 400
+    root = operations[""]["get"]["parameters"]
+    assert any(p["name"] == "projection" and p["schema"]["type"] == "string" for p in root)
