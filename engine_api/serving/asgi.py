@@ -78,7 +78,8 @@ class EngineAsgi:
 
     ``on_startup`` and ``on_shutdown`` run in the ASGI lifespan (the ticker's start and stop).
     ``streams`` serves the requests it ``serves(scope)`` natively on the event loop, never handed
-    to a thread: the change feed's long-polls and Server-Sent Events. ``direct`` answers the
+    to a thread: the change feed's long-polls and Server-Sent Events; ``sockets`` the WebSockets
+    it serves (live queries). ``direct`` answers the
     bodiless requests it ``takes(scope)`` in a read thread, handing to the application those it
     cannot answer (plain entity GETs from stored documents).
     """
@@ -88,6 +89,7 @@ class EngineAsgi:
                  on_startup: Optional[Callable[[], None]] = None,
                  on_shutdown: Optional[Callable[[], None]] = None,
                  streams: Optional["NativeEndpoint"] = None,
+                 sockets: Optional["NativeEndpoint"] = None,
                  direct: Optional[DirectAnswers] = None) -> None:
         self.reads = BufferedWsgi(wsgi_app, read_threads, "engine-emu-read")
         self.writes = BufferedWsgi(wsgi_app, write_threads, "engine-emu-write")
@@ -97,6 +99,7 @@ class EngineAsgi:
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
         self.streams = streams
+        self.sockets = sockets
         self.direct = direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,6 +111,8 @@ class EngineAsgi:
                 await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+        elif kind == "websocket" and self.sockets is not None and self.sockets.serves(scope):
+            await self.sockets(scope, receive, send)
         else:
             await send({"type": "websocket.close", "code": 1008})
 

@@ -27,6 +27,7 @@ from uvicorn.supervisors import Multiprocess
 from engine_api.config import Config
 from engine_api.documents.direct import DirectReads
 from engine_api.feed import ChangesEndpoint
+from engine_api.feed.live import LiveEndpoint
 from engine_api.serving.asgi import EngineAsgi
 from engine_api.serving.mqtt import MqttDuty, mqtt_leader
 from engine_api.serving.protocol import EngineHttpProtocol, HttpLimits
@@ -90,6 +91,17 @@ def changes_endpoint(app: Flask) -> ChangesEndpoint:
                            poll_interval=config.feed_poll_interval, threads=FEED_THREADS)
 
 
+def live_endpoint(app: Flask, changes: ChangesEndpoint) -> LiveEndpoint:
+    """The live queries of one process, on its change feed."""
+    from engine_api.app import authorize
+    from engine_api.documents.catalog import CATALOG
+
+    engine = app.extensions["engine_emu"]
+    top_level = frozenset(key.split("/", 1)[0] for key in CATALOG.collections)
+    return LiveEndpoint(app, changes.feed, lambda header: authorize(engine.authenticator, header), top_level,
+                        heartbeat=engine.config.feed_heartbeat)
+
+
 def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
     """The ASGI application of one process: the Flask app, its thread pools, its change feed and
     its ticker."""
@@ -98,6 +110,7 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
     ticker: list[Ticker] = []
     mqtt: list[MqttDuty] = []
     changes = changes_endpoint(app)
+    live = live_endpoint(app, changes)
 
     def start() -> None:
         changes.start()
@@ -123,7 +136,7 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
         limits = replace(limits, max_body_bytes=config.max_body_bytes)
     return EngineAsgi(app, read_threads=options.read_threads, write_threads=options.write_threads,
                       max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop,
-                      streams=changes, direct=DirectReads(engine, app.url_map))
+                      streams=changes, sockets=live, direct=DirectReads(engine, app.url_map))
 
 
 def raise_open_files_limit() -> int:

@@ -1,0 +1,120 @@
+"""push.live: one evaluation per query and change for all its subscribers, none for a change that
+cannot touch it, patches that rebuild the result, nothing when the result did not change, and a
+bounded queue that turns into a resync for a subscriber that stops reading."""
+from __future__ import annotations
+
+import asyncio
+import copy
+
+import jsonpatch
+
+from push.live import Evaluation, LiveQueries, QueryKey, Subscriber
+
+
+class Store:
+    """Results by URI at a revision, as an evaluator sees them."""
+
+    def __init__(self) -> None:
+        self.revision = 1
+        self.results: dict[str, object] = {"/vms": {"vm": [{"id": "1", "status": "down"}]}, "/hosts": {"host": []}}
+        self.calls: list[str] = []
+
+    def set(self, uri: str, value: object) -> int:
+        self.revision += 1
+        self.results[uri] = value
+        return self.revision
+
+    async def evaluate(self, key: QueryKey) -> Evaluation:
+        self.calls.append(key.uri)
+        if key.uri not in self.results:
+            return Evaluation(self.revision, status=404, fault={"reason": "Not Found", "detail": key.uri})
+        return Evaluation(self.revision, copy.deepcopy(self.results[key.uri]))
+
+
+def _touches(key: QueryKey) -> frozenset[str]:
+    return frozenset({key.uri.strip("/").split("?")[0]})
+
+
+def _drain(subscriber: Subscriber, queries: LiveQueries) -> list[dict]:
+    async def take() -> list[dict]:
+        found = []
+        while len(subscriber) or subscriber._resync:
+            found.append(await subscriber.next(queries))
+        return found
+    return _run(take())
+
+
+_loop = asyncio.new_event_loop()
+
+
+def _run(coroutine):
+    return _loop.run_until_complete(coroutine)
+
+
+def test_one_evaluation_per_change_for_every_subscriber_and_patches_that_rebuild_the_result():
+    store = Store()
+    queries = LiveQueries(store.evaluate, _touches)
+    subscribers = [Subscriber() for _ in range(50)]
+    for index, subscriber in enumerate(subscribers):
+        _run(queries.subscribe(subscriber, f"q{index}", QueryKey("/vms")))
+    assert store.calls == ["/vms"] and len(queries) == 1
+    results = [_drain(s, queries)[0]["result"] for s in subscribers]
+    revision = store.set("/vms", {"vm": [{"id": "1", "status": "up"}, {"id": "2", "status": "down"}]})
+    assert _run(queries.changed(revision, {"vms/nics"})) == 1
+    assert store.calls == ["/vms", "/vms"]
+    for subscriber, result in zip(subscribers, results):
+        (message,) = _drain(subscriber, queries)
+        assert message["type"] == "patch" and message["revision"] == revision
+        assert jsonpatch.apply_patch(result, message["patch"]) == store.results["/vms"]
+
+
+def test_a_change_that_cannot_touch_a_query_evaluates_nothing_and_an_unchanged_result_sends_nothing():
+    store = Store()
+    queries = LiveQueries(store.evaluate, _touches)
+    subscriber = Subscriber()
+    _run(queries.subscribe(subscriber, "h", QueryKey("/hosts")))
+    _drain(subscriber, queries)
+    assert _run(queries.changed(store.set("/vms", {"vm": []}), {"vms"})) == 0
+    assert store.calls == ["/hosts"]
+    assert _run(queries.changed(store.set("/other", 1), {"hosts"})) == 1  # evaluated, the same result
+    assert _drain(subscriber, queries) == []
+
+
+def test_a_bad_query_gets_an_error_and_is_not_kept():
+    store = Store()
+    queries = LiveQueries(store.evaluate, _touches)
+    subscriber = Subscriber()
+    _run(queries.subscribe(subscriber, "bad", QueryKey("/nope")))
+    (message,) = _drain(subscriber, queries)
+    assert message["type"] == "error" and message["status"] == 404 and len(queries) == 0
+    assert subscriber.subscriptions == {}
+
+
+def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_resyncs():
+    store = Store()
+    queries = LiveQueries(store.evaluate, _touches)
+    slow, fast = Subscriber(capacity=8), Subscriber(capacity=8)
+    _run(queries.subscribe(slow, "q", QueryKey("/vms")))
+    _run(queries.subscribe(fast, "q", QueryKey("/vms")))
+    fast_result = _drain(fast, queries)[0]["result"]
+    for step in range(100):
+        _run(queries.changed(store.set("/vms", {"vm": [{"id": "1", "status": f"s{step}"}]}), {"vms"}))
+        assert len(slow) <= slow.capacity
+        for message in _drain(fast, queries):
+            fast_result = jsonpatch.apply_patch(fast_result, message["patch"])
+    assert fast_result == store.results["/vms"] and slow.dropped > 0
+    messages = _drain(slow, queries)
+    assert messages[0]["type"] == "resync" and messages[0]["result"] == store.results["/vms"]
+    assert len(messages) <= slow.capacity + 1
+
+
+def test_unsubscribing_the_last_subscriber_forgets_the_query():
+    store = Store()
+    queries = LiveQueries(store.evaluate, _touches)
+    subscriber = Subscriber()
+    _run(queries.subscribe(subscriber, "a", QueryKey("/vms")))
+    _run(queries.subscribe(subscriber, "b", QueryKey("/vms")))
+    assert store.calls == ["/vms"]
+    assert queries.unsubscribe(subscriber, "a") and len(queries) == 1
+    queries.drop(subscriber)
+    assert len(queries) == 0 and subscriber.closed
