@@ -146,7 +146,9 @@ def list_entities(ctx: RequestContext, coll: CollectionDef,
 
 def _listing_key(ctx: RequestContext, coll: CollectionDef, parent_id: Optional[str]) -> Optional[tuple[Any, ...]]:
     """Everything a listing depends on besides the documents; None for one with a search (the
-    search language reads rows, whose every change need not show in a document)."""
+    search language reads rows, whose every change need not show in a document). A projected
+    listing reads the documents as JSON (``ctx.representation``), so it shares the whole JSON
+    listing's key; its projected body is kept beside it (:mod:`engine_api.routes.http`)."""
     params = ctx.params
     if params.search is not None:
         return None

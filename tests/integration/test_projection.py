@@ -79,6 +79,10 @@ def test_a_listing_with_follow_keeps_only_the_paths(http, engine):
     assert answer.headers["ETag"] and answer.headers["Revision"]
     part = _assert_xml_is_the_projection(http, engine, "/vms", PROJECTION, follow="nics")
     assert {child.tag for vm in part for child in vm} == {"name", "status", "nics"}
+    searched = _get(http, engine, "/vms", PROJECTION, json_format=True, follow="nics", search="status=up").json()
+    up = _get(http, engine, "/vms", json_format=True, follow="nics", search="status=up").json()
+    assert searched == project_collection(up, parse_projection(PROJECTION)) and searched["vm"]
+    _assert_xml_is_the_projection(http, engine, "/vms", PROJECTION, follow="nics", search="status=up")
 
 
 @pytest.mark.scenario("demo")
