@@ -51,7 +51,11 @@ class TemporaryPostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self._as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run([*self._as_user, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip()
+            raise subprocess.CalledProcessError(done.returncode, done.args, stderr=done.stderr) from RuntimeError(
+                f"{Path(args[0]).name} failed: {message or 'no message'}")
 
     def start(self) -> "TemporaryPostgres":
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",

@@ -236,10 +236,14 @@ class ModelStruct(fields.Field):
         self.type_name = type_name
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        from engine_api.faults import InvalidValue
         from engine_api.generic.values import read_struct
         from engine_api.wire.codec import JsonCodec
 
-        return JsonCodec.wire(read_struct(self.type_name, value, attr or self.type_name))
+        try:
+            return JsonCodec.wire(read_struct(self.type_name, value, attr or self.type_name))
+        except InvalidValue as invalid:
+            raise ValidationError(invalid.detail) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         from engine_api.generic.values import read_struct
