@@ -1,4 +1,5 @@
-"""``/ovirt-engine/api/ws``: live queries and watches of the change log over a WebSocket.
+"""``/ovirt-engine/api/ws``: live queries and watches of the change log over a WebSocket, and
+``/ovirt-engine/api/live?uri=…``: one live query over Server-Sent Events.
 
 The client authenticates as it does with the API (an ``Authorization`` header of Basic
 credentials or a Bearer token, or ``?access_token=`` for browsers, which cannot set headers on a
@@ -18,6 +19,11 @@ change records after ``since`` (``change`` messages, as the change feed has them
 that stops reading gets a ``resync`` (the whole result, or for a watch: list again) and never
 holds more than a bounded queue. A malformed message, or a URI that is not a valid API query,
 gets an ``error`` naming it, and the socket and its other subscriptions stay open.
+
+For a client that cannot open a WebSocket, ``GET /ovirt-engine/api/live?uri=<URI>`` with
+``Accept: text/event-stream`` is the same live query as a stream: an ``event: result``, then
+``event: patch`` (and ``resync``) frames whose ``id`` is the revision and whose ``data`` is the
+message's JSON without its type; a URI that is not a valid query is a fault, as the GET's.
 """
 from __future__ import annotations
 
@@ -29,13 +35,24 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.test import Client
 
-from engine_api.feed.endpoint import Receive, Scope, Send
+from engine_api.feed.endpoint import (
+    AUTHENTICATE_CHALLENGE,
+    STREAM_HEADERS,
+    ClientGone,
+    Receive,
+    Scope,
+    Send,
+    _send_fault,
+    until_disconnect,
+)
+from engine_api.serving.faults import accept_of
 from push import ChangeFeed, Gone
 from push.live import Evaluation, LiveQueries, QueryKey, Subscriber
 
 log = logging.getLogger(__name__)
 
 WS_PATH = "/ovirt-engine/api/ws"
+SSE_PATH = "/ovirt-engine/api/live"
 API_ROOT = "/ovirt-engine/api"
 #: The longest URI a subscription may name, and the most subscriptions one socket may hold.
 MAX_URI = 4096
@@ -139,7 +156,8 @@ class LiveEndpoint:
 
     @staticmethod
     def serves(scope: Scope) -> bool:
-        return scope["type"] == "websocket" and scope["path"].rstrip("/") == WS_PATH
+        path = scope["path"].rstrip("/")
+        return (scope["type"] == "websocket" and path == WS_PATH) or (scope["type"] == "http" and path == SSE_PATH)
 
     # -- the pump: changes committed → queries re-evaluated -------------------------------------
 
@@ -165,6 +183,9 @@ class LiveEndpoint:
     # -- one socket ---------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._sse(scope, receive, send)
+            return
         if (await receive())["type"] != "websocket.connect":
             return
         authorization, extra = _credentials(scope)
@@ -270,6 +291,58 @@ class LiveEndpoint:
             subscriber.watches[sub_id] = cursor
             if not page.changes:
                 await self.feed.wait(cursor, self.heartbeat)
+
+    # -- one live query over Server-Sent Events -------------------------------------------------
+
+    async def _sse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accept = accept_of(scope["headers"])
+        if scope["method"] != "GET":
+            await _send_fault(send, 405, f"Method {scope['method']} is not allowed on {scope['path']}", accept,
+                              extra=[(b"allow", b"GET")])
+            return
+        authorization, extra = _credentials(scope)
+        principal, failure = await self.feed.call(self.authorize, authorization)
+        if principal is None:
+            await _send_fault(send, 401, failure, accept, extra=[(b"www-authenticate", AUTHENTICATE_CHALLENGE)])
+            return
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("uri", [None])[0]
+        try:
+            uri = query_uri(given)
+        except BadQuery as bad:
+            await _send_fault(send, 400, str(bad), accept)
+            return
+        subscriber = Subscriber(self.capacity)
+        self.subscribers.add(subscriber)
+        self._ensure_pump()
+        key = QueryKey(uri, (principal.id, _header(scope, b"filter").lower() == "true"))
+        self.evaluate.credentials.setdefault(key, {"Authorization": authorization, **extra})
+        try:
+            await self.queries.subscribe(subscriber, "live", key)
+            first = await subscriber.next(self.queries)
+            if first["type"] == "error":
+                await _send_fault(send, first["status"], first["fault"]["detail"], accept)
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": list(STREAM_HEADERS)})
+            await until_disconnect(receive, self._stream(subscriber, first, send))
+        except ClientGone:
+            pass
+        finally:
+            self.queries.drop(subscriber)
+            self.subscribers.discard(subscriber)
+
+    async def _stream(self, subscriber: Subscriber, first: dict[str, Any], send: Send) -> None:
+        message: Optional[dict[str, Any]] = first
+        while True:
+            if message is None:
+                frame = b": heartbeat\n\n"
+            else:
+                data = json.dumps({k: v for k, v in message.items() if k not in ("type", "id")}, separators=(",", ":"))
+                frame = f"event: {message['type']}\nid: {message.get('revision', '')}\ndata: {data}\n\n".encode()
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+            try:
+                message = await asyncio.wait_for(subscriber.next(self.queries), self.heartbeat)
+            except asyncio.TimeoutError:
+                message = None
 
     async def _write(self, subscriber: Subscriber, send: Send) -> None:
         while True:

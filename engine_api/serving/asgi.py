@@ -107,6 +107,8 @@ class EngineAsgi:
         if kind == "http":
             if self.streams is not None and self.streams.serves(scope):
                 await self.streams(scope, receive, send)
+            elif self.sockets is not None and self.sockets.serves(scope):
+                await self.sockets(scope, receive, send)
             else:
                 await self._http(scope, receive, send)
         elif kind == "lifespan":

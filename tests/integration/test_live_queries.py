@@ -238,3 +238,60 @@ def test_a_user_subscribes_to_his_own_view(engine, connection):
         socket.close()
     with pytest.raises(Exception):
         Socket(engine, "alice@internal", "wrong").subscribe("x", "/vms")
+
+
+def test_a_projected_live_query_sends_patches_of_its_attributes_only(engine, connection, http):
+    vms = connection.system_service().vms_service()
+    myvm = vms.list(search="name=myvm")[0]
+    uri = "/vms?search=name=myvm&projection=name,status"
+    socket = Socket(engine)
+    try:
+        first = socket.subscribe("few", uri)["result"]
+        assert set(first["vm"][0]) == {"href", "id", "name", "status"}
+        vms.vm_service(myvm.id).update(types.Vm(description="not projected"))
+        assert [m for m in socket.quiet() if m["type"] == "patch"] == []
+        vms.vm_service(myvm.id).start()
+        wait_for(lambda: vms.vm_service(myvm.id).get().status == types.VmStatus.UP)
+        socket.until(lambda: socket.results["few"] == _fresh(http, engine, uri))
+        patches = [m for m in socket.seen if m["type"] == "patch"]
+        assert patches and all(op["path"].endswith("/status") for m in patches for op in m["patch"])
+    finally:
+        socket.close()
+
+
+def test_the_same_live_query_over_server_sent_events(engine, connection):
+    vms = connection.system_service().vms_service()
+    myvm = vms.list(search="name=myvm")[0]
+    uri = f"/vms/{myvm.id}"
+    stream = requests.get(engine.url + "/live", params={"uri": uri}, auth=(engine.username, engine.password),
+                          headers={"Accept": "text/event-stream"}, stream=True, timeout=10)
+    assert stream.status_code == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+    lines = stream.iter_lines(decode_unicode=True)
+
+    def event():
+        found = {}
+        for line in lines:
+            if not line:
+                if found:
+                    return found
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(": ")
+            found[name] = value
+        raise AssertionError("the stream ended")
+
+    try:
+        first = event()
+        assert first["event"] == "result"
+        result = json.loads(first["data"])["result"]
+        vms.vm_service(myvm.id).update(types.Vm(description="streamed"))
+        patch = event()
+        assert patch["event"] == "patch" and int(patch["id"]) > int(first["id"])
+        assert jsonpatch.apply_patch(result, json.loads(patch["data"])["patch"])["description"] == "streamed"
+    finally:
+        stream.close()
+    missing = requests.get(engine.url + "/live", params={"uri": "/vms/no-such-vm"},
+                          auth=(engine.username, engine.password), headers={"Accept": "application/json"})
+    assert missing.status_code == 404 and "detail" in missing.json()
+    assert requests.get(engine.url + "/live", params={"uri": uri}).status_code == 401
