@@ -28,7 +28,7 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Hashable, Optional
+from typing import Any, Awaitable, Callable, Hashable, Iterable, Optional
 
 import jsonpatch
 
@@ -45,6 +45,21 @@ class QueryKey:
 
     uri: str
     identity: Hashable = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The changes that can alter a query's result: those of the top-level ``collections`` (and
+    of their sub-collections: ``vms`` covers ``vms/nics``), and those of the entities at or below
+    the ``hrefs`` (one VM's query is touched by that VM's changes alone)."""
+
+    collections: frozenset[str] = frozenset()
+    hrefs: tuple[str, ...] = ()
+
+    def touched_by(self, collection: str, href: str) -> bool:
+        if collection.split("/", 1)[0] in self.collections:
+            return True
+        return any(href == prefix or href.startswith(prefix + "/") for prefix in self.hrefs)
 
 
 @dataclass(frozen=True)
@@ -125,9 +140,8 @@ class LiveQuery:
     """One distinct query: its last evaluation and its subscribers (subscriber → their ids)."""
 
     key: QueryKey
-    touches: Optional[frozenset[str]]
-    """The top-level collections whose changes (theirs and their sub-collections') can alter the
-    result; None for any."""
+    reach: Optional[Reach]
+    """The changes that can alter the result; None for any."""
     evaluation: Evaluation
     subscribers: dict[Subscriber, set[str]] = field(default_factory=dict)
     evaluations: int = 1
@@ -142,15 +156,13 @@ class LiveQuery:
 class LiveQueries:
     """Every live query of one server, shared by their subscribers.
 
-    ``touches(key)`` tells the top-level collections (``vms`` for ``vms/nics`` too) whose changes
-    can alter a query's result (None: any), so that :meth:`changed` evaluates only the queries a
-    change can touch.
+    ``reach(key)`` tells which changes can alter a query's result (a :class:`Reach`; None: any),
+    so that :meth:`changed` evaluates only the queries a change can touch.
     """
 
-    def __init__(self, evaluate: Evaluate,
-                 touches: Callable[[QueryKey], Optional[frozenset[str]]] = lambda key: None) -> None:
+    def __init__(self, evaluate: Evaluate, reach: Callable[[QueryKey], Optional[Reach]] = lambda key: None) -> None:
         self.evaluate = evaluate
-        self.touches = touches
+        self.reach = reach
         self._queries: dict[QueryKey, LiveQuery] = {}
         self._pending: dict[QueryKey, asyncio.Future[LiveQuery]] = {}
         self._lock = asyncio.Lock()
@@ -185,7 +197,7 @@ class LiveQueries:
                         future.cancel()
                         subscriber.offer(LiveQuery(key, None, evaluation).message("error", sub_id))
                         return
-                    query = self._queries.get(key) or LiveQuery(key, self.touches(key), evaluation)
+                    query = self._queries.get(key) or LiveQuery(key, self.reach(key), evaluation)
                     self._queries[key] = query
                     future.set_result(query)
                 except BaseException as error:
@@ -225,16 +237,16 @@ class LiveQueries:
             self.unsubscribe(subscriber, sub_id)
         subscriber.close()
 
-    async def changed(self, revision: int, collections: Optional[set[str]] = None) -> int:
-        """Changes up to ``revision`` committed in ``collections`` (None: in unknown ones):
-        re-evaluate, once each, the queries they can touch and send their patches; returns
-        how many queries were evaluated."""
-        tops = None if collections is None else {name.split("/", 1)[0] for name in collections}
+    async def changed(self, revision: int, changes: Optional[Iterable[tuple[str, str]]] = None) -> int:
+        """Changes up to ``revision`` committed, each as its (collection, href) (None: unknown
+        ones): re-evaluate, once each, the queries they can touch and send their patches;
+        returns how many queries were evaluated."""
+        seen = None if changes is None else set(changes)
         async with self._lock:
             self.processed = max(self.processed, revision)
             due = [query for query in self._queries.values()
                    if query.evaluation.revision < revision and
-                   (tops is None or query.touches is None or query.touches & tops)]
+                   (seen is None or query.reach is None or any(query.reach.touched_by(*c) for c in seen))]
             for query in due:
                 await self._refresh(query)
             return len(due)

@@ -47,7 +47,7 @@ from engine_api.feed.endpoint import (
 )
 from engine_api.serving.faults import accept_of
 from push import ChangeFeed, Gone
-from push.live import Evaluation, LiveQueries, QueryKey, Subscriber
+from push.live import Evaluation, LiveQueries, QueryKey, Reach, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +88,23 @@ def query_uri(given: Any) -> str:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
-def touched_collections(uri: str, top_level: frozenset[str]) -> Optional[frozenset[str]]:
-    """The top-level collections whose changes can alter what ``uri`` answers: its own, those its
-    ``follow=`` links and ``search=`` fields name, and the permissions a user's view depends on;
-    None when it cannot be told (any change may alter it)."""
+def reach_of(uri: str, top_level: frozenset[str]) -> Optional[Reach]:
+    """The changes that can alter what ``uri`` answers; None when it cannot be told (any change may).
+
+    One entity (``/vms/{id}``) is altered by its own changes and those of what is below it; a
+    collection by its collection's; both also by the collections their ``follow=`` links and
+    ``search=`` fields name, and by permissions (a user's view depends on them).
+    """
     path, _, query = uri.partition("?")
     segments = [unquote(s).split(";", 1)[0] for s in path.strip("/").split("/") if s]
     if not segments or segments[0] not in top_level:
         return None
-    touched = {segments[0], "permissions"}
+    touched = {"permissions", "tags"} if "tags" in segments else {"permissions"}
+    hrefs: tuple[str, ...] = ()
+    if len(segments) % 2 == 0:
+        hrefs = (API_ROOT + "/" + "/".join(segments),)
+    else:
+        touched.add(segments[0])
     params = parse_qs(query)
     for follow in params.get("follow", []):
         for link in follow.split(","):
@@ -105,9 +113,7 @@ def touched_collections(uri: str, top_level: frozenset[str]) -> Optional[frozens
     for search in params.get("search", []):
         words = {w.strip(" ()!=<>").lower().split(".", 1)[0] for w in search.replace("=", " = ").split()}
         touched.update(name for word, name in _REFERENCES.items() if word in words)
-    if "tags" in touched or any(s == "tags" for s in segments):
-        touched.add("tags")
-    return frozenset(touched)
+    return Reach(frozenset(touched), hrefs)
 
 
 class WsgiQueries:
@@ -148,7 +154,7 @@ class LiveEndpoint:
         self.authorize = authorize
         self.evaluate = WsgiQueries(app, feed)
         self.top_level = top_level
-        self.queries = LiveQueries(self.evaluate, lambda key: touched_collections(key.uri, top_level))
+        self.queries = LiveQueries(self.evaluate, lambda key: reach_of(key.uri, top_level))
         self.capacity = capacity
         self.heartbeat = heartbeat
         self.subscribers: set[Subscriber] = set()
@@ -173,11 +179,11 @@ class LiveEndpoint:
                 continue
             try:
                 page = await self.feed.read(cursor, 1000)
-                collections: Optional[set[str]] = {change.collection for change in page.changes}
+                changes: Optional[set[tuple[str, str]]] = {(c.collection, c.href) for c in page.changes}
             except Gone:
-                page, collections = None, None
+                page, changes = None, None
             revision = page.revision if page is not None else (await self.feed.window()).head
-            await self.queries.changed(revision, collections)
+            await self.queries.changed(revision, changes)
             cursor = revision
 
     # -- one socket ---------------------------------------------------------------------------

@@ -295,3 +295,15 @@ def test_the_same_live_query_over_server_sent_events(engine, connection):
                           auth=(engine.username, engine.password), headers={"Accept": "application/json"})
     assert missing.status_code == 404 and "detail" in missing.json()
     assert requests.get(engine.url + "/live", params={"uri": uri}).status_code == 401
+
+
+def test_the_reach_of_a_query():
+    from engine_api.feed.live import API_ROOT, reach_of
+
+    tops = frozenset({"vms", "hosts", "clusters", "tags", "permissions"})
+    one = reach_of("/vms/7", tops)
+    assert one.hrefs == (f"{API_ROOT}/vms/7",) and "vms" not in one.collections
+    assert one.touched_by("vms/nics", f"{API_ROOT}/vms/7/nics/1") and not one.touched_by("vms", f"{API_ROOT}/vms/8")
+    listing = reach_of("/vms?search=cluster=Default&follow=host,nics", tops)
+    assert {"vms", "clusters", "hosts", "permissions"} <= listing.collections and listing.hrefs == ()
+    assert reach_of("/affinitylabels", tops) is None  # the generic store's: any change may touch it

@@ -8,7 +8,7 @@ import copy
 
 import jsonpatch
 
-from push.live import Evaluation, LiveQueries, QueryKey, Subscriber
+from push.live import Evaluation, LiveQueries, QueryKey, Reach, Subscriber
 
 
 class Store:
@@ -31,8 +31,8 @@ class Store:
         return Evaluation(self.revision, copy.deepcopy(self.results[key.uri]))
 
 
-def _touches(key: QueryKey) -> frozenset[str]:
-    return frozenset({key.uri.strip("/").split("?")[0]})
+def _touches(key: QueryKey) -> Reach:
+    return Reach(frozenset({key.uri.strip("/").split("?")[0]}))
 
 
 def _drain(subscriber: Subscriber, queries: LiveQueries) -> list[dict]:
@@ -60,7 +60,7 @@ def test_one_evaluation_per_change_for_every_subscriber_and_patches_that_rebuild
     assert store.calls == ["/vms"] and len(queries) == 1
     results = [_drain(s, queries)[0]["result"] for s in subscribers]
     revision = store.set("/vms", {"vm": [{"id": "1", "status": "up"}, {"id": "2", "status": "down"}]})
-    assert _run(queries.changed(revision, {"vms/nics"})) == 1
+    assert _run(queries.changed(revision, [("vms/nics", "/vms/1/nics/2")])) == 1
     assert store.calls == ["/vms", "/vms"]
     for subscriber, result in zip(subscribers, results):
         (message,) = _drain(subscriber, queries)
@@ -74,9 +74,9 @@ def test_a_change_that_cannot_touch_a_query_evaluates_nothing_and_an_unchanged_r
     subscriber = Subscriber()
     _run(queries.subscribe(subscriber, "h", QueryKey("/hosts")))
     _drain(subscriber, queries)
-    assert _run(queries.changed(store.set("/vms", {"vm": []}), {"vms"})) == 0
+    assert _run(queries.changed(store.set("/vms", {"vm": []}), [("vms", "/vms/1")])) == 0
     assert store.calls == ["/hosts"]
-    assert _run(queries.changed(store.set("/other", 1), {"hosts"})) == 1  # evaluated, the same result
+    assert _run(queries.changed(store.set("/other", 1), [("hosts", "/hosts/1")])) == 1  # evaluated, the same result
     assert _drain(subscriber, queries) == []
 
 
@@ -98,7 +98,7 @@ def test_a_subscriber_that_stops_reading_holds_a_bounded_queue_then_resyncs():
     _run(queries.subscribe(fast, "q", QueryKey("/vms")))
     fast_result = _drain(fast, queries)[0]["result"]
     for step in range(100):
-        _run(queries.changed(store.set("/vms", {"vm": [{"id": "1", "status": f"s{step}"}]}), {"vms"}))
+        _run(queries.changed(store.set("/vms", {"vm": [{"id": "1", "status": f"s{step}"}]}), [("vms", "/vms/1")]))
         assert len(slow) <= slow.capacity
         for message in _drain(fast, queries):
             fast_result = jsonpatch.apply_patch(fast_result, message["patch"])
@@ -118,3 +118,10 @@ def test_unsubscribing_the_last_subscriber_forgets_the_query():
     assert queries.unsubscribe(subscriber, "a") and len(queries) == 1
     queries.drop(subscriber)
     assert len(queries) == 0 and subscriber.closed
+
+
+def test_a_reach_by_href_is_touched_by_that_entity_and_what_is_below_it_only():
+    reach = Reach(frozenset({"permissions"}), ("/api/vms/1",))
+    assert reach.touched_by("vms", "/api/vms/1") and reach.touched_by("vms/nics", "/api/vms/1/nics/2")
+    assert not reach.touched_by("vms", "/api/vms/10") and not reach.touched_by("vms", "/api/vms/2")
+    assert reach.touched_by("permissions", "/api/permissions/9")
