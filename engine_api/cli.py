@@ -208,6 +208,20 @@ def cmd_domainxml(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_proxy(args: argparse.Namespace) -> int:
+    from engine_api.proxy import ProxySettings, serve_proxy
+
+    if not args.password:
+        print("engine-emu proxy: give --password or ENGINE_EMU_PROXY_PASSWORD", file=sys.stderr)
+        return 2
+    if args.ttl <= 0:
+        print("engine-emu proxy: --ttl must be more than 0 seconds", file=sys.stderr)
+        return 2
+    serve_proxy(ProxySettings(args.backend, args.user, args.password, ttl=args.ttl, verify=not args.insecure),
+                args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="engine-emu", description="An emulator of the oVirt engine REST API v4")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
@@ -269,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("--level", choices=("behaviour", "stored", "accepted", "missing"),
                        help="only the operations of this level")
     cover.set_defaults(func=cmd_coverage)
+
+    proxy = commands.add_parser("proxy", help="serve live queries (WebSocket and Server-Sent Events) in front of "
+                                              "any oVirt engine, polling each watched URI once per TTL")
+    proxy.add_argument("--backend", required=True, help="the engine's API root, https://HOST/ovirt-engine/api")
+    proxy.add_argument("--user", required=True, help="the account the proxy polls with (admin@internal…)")
+    proxy.add_argument("--password", default=os.environ.get("ENGINE_EMU_PROXY_PASSWORD"),
+                       help="its password (or ENGINE_EMU_PROXY_PASSWORD)")
+    proxy.add_argument("--ttl", type=float, default=5.0, help="seconds between two polls of a watched URI")
+    proxy.add_argument("--insecure", action="store_true", help="do not verify the engine's TLS certificate")
+    proxy.add_argument("--host", default="127.0.0.1")
+    proxy.add_argument("--port", type=int, default=8081)
+    proxy.set_defaults(func=cmd_proxy)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", help="file to write (default openapi/openapi.json; - for stdout)")

@@ -251,6 +251,17 @@ class LiveQueries:
                 await self._refresh(query)
             return len(due)
 
+    def all(self) -> list[LiveQuery]:
+        """The live queries, each with at least one subscriber."""
+        return list(self._queries.values())
+
+    async def refresh(self, query: LiveQuery) -> Evaluation:
+        """Evaluate one query now and send its subscribers what changed (for a poller that keeps
+        queries current on a clock rather than from a change log); its new evaluation."""
+        async with self._lock:
+            await self._refresh(query)
+            return query.evaluation
+
     async def _refresh(self, query: LiveQuery) -> None:
         try:
             new = await self._evaluate(query.key)

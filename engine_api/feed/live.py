@@ -148,17 +148,19 @@ class WsgiQueries:
 class LiveEndpoint:
     """The WebSocket of live queries of one process, sharing the change feed's log and hub."""
 
-    def __init__(self, app: Any, feed: ChangeFeed, authorize: Callable[[str], tuple[Optional[Any], str]],
-                 top_level: frozenset[str], *, capacity: int = 256, heartbeat: float = 15.0) -> None:
+    def __init__(self, feed: ChangeFeed, authorize: Callable[[str], tuple[Optional[Any], str]],
+                 evaluate: Any, reach: Callable[[QueryKey], Optional[Reach]], *, capacity: int = 256,
+                 heartbeat: float = 15.0) -> None:
         self.feed = feed
         self.authorize = authorize
-        self.evaluate = WsgiQueries(app, feed)
-        self.top_level = top_level
-        self.queries = LiveQueries(self.evaluate, lambda key: reach_of(key.uri, top_level))
+        self.evaluate = evaluate
+        self.queries = LiveQueries(self.evaluate, reach)
         self.capacity = capacity
         self.heartbeat = heartbeat
         self.subscribers: set[Subscriber] = set()
         self._pump: Optional[asyncio.Task[None]] = None
+        self.watches = True
+        """Whether ``watch`` is served (a change log is there to watch)."""
 
     @staticmethod
     def serves(scope: Scope) -> bool:
@@ -261,6 +263,8 @@ class LiveEndpoint:
                 subscriber.watches.pop(sub_id, None)
             subscriber.offer({"type": "unsubscribed", "id": sub_id} if found or task is not None
                              else _error(sub_id, 404, f"No subscription '{sub_id}' on this socket"))
+        elif op == "watch" and not self.watches:
+            subscriber.offer(_error(sub_id, 400, "This server keeps no change log to watch: subscribe to a URI"))
         elif op == "watch":
             since, collection = message.get("since"), message.get("collection")
             if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):

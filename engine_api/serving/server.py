@@ -27,7 +27,7 @@ from uvicorn.supervisors import Multiprocess
 from engine_api.config import Config
 from engine_api.documents.direct import DirectReads
 from engine_api.feed import ChangesEndpoint
-from engine_api.feed.live import LiveEndpoint
+from engine_api.feed.live import LiveEndpoint, WsgiQueries, reach_of
 from engine_api.serving.asgi import EngineAsgi
 from engine_api.serving.mqtt import MqttDuty, mqtt_leader
 from engine_api.serving.protocol import EngineHttpProtocol, HttpLimits
@@ -98,7 +98,8 @@ def live_endpoint(app: Flask, changes: ChangesEndpoint) -> LiveEndpoint:
 
     engine = app.extensions["engine_emu"]
     top_level = frozenset(key.split("/", 1)[0] for key in CATALOG.collections)
-    return LiveEndpoint(app, changes.feed, lambda header: authorize(engine.authenticator, header), top_level,
+    return LiveEndpoint(changes.feed, lambda header: authorize(engine.authenticator, header),
+                        WsgiQueries(app, changes.feed), lambda key: reach_of(key.uri, top_level),
                         heartbeat=engine.config.feed_heartbeat)
 
 
