@@ -146,9 +146,9 @@ EXAMPLES: dict[str, Example] = {
     "assign_affinity_label_to_vm.py": Example(before=("add_affinity_label.py",)),
     # The demo's clusters carry mynetwork already: assign it to a new cluster, as made by add_cluster.py.
     "assign_network_to_cluster.py": Example(keep=("mycluster",), before=("add_cluster.py",)),
-    "assign_permission.py": Example(names={"myuser@mydomain-authz": "admin@internal"}),
+    "assign_permission.py": Example(names={"myuser@mydomain-authz": "admin@internal-authz"}),
     "assign_permission_to_vms.py": Example(names={"myvm1": "demo-01", "myvm2": "demo-02", "myvm3": "demo-03",
-                                                  "user2@internal-authz": "admin@internal"}),
+                                                  "user2@internal-authz": "admin@internal-authz"}),
     "assign_tag_to_vm.py": Example(before=("add_tag.py",)),
     "asynchronous_inventory.py": Example(),
     "attach_nfs_data_storage_domain.py": Example(names={"mydata": "mynfs"},
