@@ -153,15 +153,24 @@ def find_held_vm(ctx: RequestContext, domain: m.StorageDomain, vm_id: str) -> Op
 
 
 def _held_vm(ctx: RequestContext, domain_id: str, vm_id: str) -> HeldVm:
+    """The VM a domain holds, with its disks: from its OVF, or for a registered VM those of its
+    disks the domain has."""
     domain = ctx.session.get(m.StorageDomain, domain_id) if len(domain_id) <= 36 else None
     if domain is None:
         raise NotFound(f"Entity not found: StorageDomain: id={domain_id}")
-    ovf = ctx.session.scalars(select(DomainOvf).where(
-        DomainOvf.storage_domain_id == domain.id, DomainOvf.id == vm_id, DomainOvf.kind == "vm")).first() \
-        if len(vm_id) <= 36 else None
-    if ovf is None:
+    held = find_held_vm(ctx, domain, vm_id)
+    if held is None:
         raise NotFound(f"Entity not found: VM: id={vm_id}")
-    return HeldVm(domain, ovf=ovf)
+    if held.ovf is None:
+        held.disks = [
+            {"id": disk.id, "name": disk.name, "image_id": disk.image_id, "description": disk.description,
+             "provisioned_size": disk.provisioned_size, "actual_size": disk.actual_size, "format": disk.format,
+             "sparse": disk.sparse, "interface": attachment.interface, "bootable": attachment.bootable}
+            for attachment, disk in ctx.session.execute(
+                select(m.DiskAttachment, m.Disk).join(m.Disk, m.Disk.id == m.DiskAttachment.disk_id)
+                .where(m.DiskAttachment.vm_id == vm_id, m.Disk.storage_domain_id == domain.id)
+                .order_by(m.Disk.name, m.Disk.id))]
+    return held
 
 
 def _one(items: list[Any], label: str, entity_id: str) -> Any:

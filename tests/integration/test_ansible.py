@@ -247,7 +247,7 @@ def test_info_modules_answer_what_the_demo_has(ansible: Ansible) -> None:
     assert names("disks", "ovirt_disks") == {"myvm_Disk1"}
     assert names("clusters", "ovirt_clusters") == {"Default", "cluster2"}
     assert names("datacenters", "ovirt_datacenters") == {"Default"}
-    assert names("storage domains", "ovirt_storage_domains") == {"mydata"}
+    assert names("storage domains", "ovirt_storage_domains") == {"mydata", "myexport", "mysd"}
     assert {"ovirtmgmt", "mynetwork"} <= names("networks", "ovirt_networks")
     assert isinstance(r["tags"]["ovirt_tags"], list)
     assert len(r["events"]["ovirt_events"]) == 5

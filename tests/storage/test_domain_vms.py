@@ -117,3 +117,14 @@ def test_unknown_held_vms_are_404(system):
         service.vms_service().vm_service("00000000-0000-0000-0000-00000000dead").get()
     with pytest.raises(sdk.NotFoundError):
         service.vms_service().vm_service("x" * 80).disks_service().list()
+
+
+def test_a_registered_vm_on_a_data_domain_lists_its_disks_there(system):
+    _, mydata = _domain(system, "mydata")
+    myvm = system.vms_service().list(search="name=myvm")[0]
+    held = mydata.vms_service().vm_service(myvm.id)
+    expected = [a.disk.id for a in system.vms_service().vm_service(myvm.id).disk_attachments_service().list()]
+    assert [d.id for d in held.disks_service().list()] == expected
+    assert [a.id for a in held.disk_attachments_service().list()] == expected
+    with pytest.raises(sdk.NotFoundError):
+        mydata.vms_service().vm_service("no-such-vm").disks_service().list()
