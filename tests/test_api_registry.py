@@ -22,7 +22,7 @@ def test_each_build_is_a_new_registry_with_the_same_declarations():
     first, second = build_registry(), build_registry()
     assert first is not second
     assert [c.key for c in first] == [c.key for c in second]
-    assert set(first.steps) == set(second.steps) == {"vm", "vm-image", "template", "disk", "host", "snapshot", "storage-domain"}
+    assert set(first.steps) == set(second.steps) == {"vm", "vm-image", "template", "disk", "host", "snapshot", "storage-domain", "domain-import"}
     assert ("vms", "nics") in first.handlers and ("hosts", "nics") in first.handlers
     assert registry() is registry()
 

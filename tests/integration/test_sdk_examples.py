@@ -22,6 +22,7 @@ Deselect locally with ``-m "not sdk_examples"``; CI runs it.
 """
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import os
 import re
@@ -278,22 +279,29 @@ def sdk_examples(pytestconfig: pytest.Config) -> Path:
     """The ``examples/`` directory of the pinned SDK's sdist, downloaded once and cached."""
     cache = _cache_dir(pytestconfig)
     examples = cache / f"{SDK_DISTRIBUTION}-{SDK_VERSION}" / "examples"
-    if not (examples / "helpers" / "common.py").is_file():
-        archives = sorted(cache.glob(f"ovirt_engine_sdk_python-{SDK_VERSION}.tar.gz"))
-        if not archives:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
-                            f"{SDK_DISTRIBUTION}=={SDK_VERSION}", "-d", str(cache)], check=True, timeout=600)
-            archives = sorted(cache.glob(f"ovirt_engine_sdk_python-{SDK_VERSION}.tar.gz"))
-        scratch = Path(tempfile.mkdtemp(dir=cache))
-        with tarfile.open(archives[0]) as archive:
-            members = [m for m in archive.getmembers() if "/examples/" in m.name and (m.isfile() or m.isdir())]
-            archive.extractall(scratch, members=members, filter="data")
-        extracted = next(scratch.glob("*/examples"))
-        shutil.rmtree(examples, ignore_errors=True)
-        examples.parent.mkdir(parents=True, exist_ok=True)
-        extracted.rename(examples)
-        shutil.rmtree(scratch, ignore_errors=True)
+    with open(cache / ".lock", "w") as lock:  # pytest-xdist's workers share the cache: one fetches it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (examples / "helpers" / "common.py").is_file():
+            _fetch_examples(cache, examples)
     return examples
+
+
+def _fetch_examples(cache: Path, examples: Path) -> None:
+    """Download the sdist (unless cached) and extract its ``examples/``."""
+    archives = sorted(cache.glob(f"ovirt_engine_sdk_python-{SDK_VERSION}.tar.gz"))
+    if not archives:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
+                        f"{SDK_DISTRIBUTION}=={SDK_VERSION}", "-d", str(cache)], check=True, timeout=600)
+        archives = sorted(cache.glob(f"ovirt_engine_sdk_python-{SDK_VERSION}.tar.gz"))
+    scratch = Path(tempfile.mkdtemp(dir=cache))
+    with tarfile.open(archives[0]) as archive:
+        members = [m for m in archive.getmembers() if "/examples/" in m.name and (m.isfile() or m.isdir())]
+        archive.extractall(scratch, members=members, filter="data")
+    extracted = next(scratch.glob("*/examples"))
+    shutil.rmtree(examples, ignore_errors=True)
+    examples.parent.mkdir(parents=True, exist_ok=True)
+    extracted.rename(examples)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 # --- running one example --------------------------------------------------------------------------
