@@ -321,8 +321,9 @@ def preview_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> d
     return _answer(job)
 
 
-def commit_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
-    """``POST /vms/{id}/commitsnapshot``: the previewed state stays; what came after it goes."""
+def _previewing(ctx: RequestContext, vm: m.Vm) -> tuple[m.Vm, list[m.Snapshot], m.Snapshot]:
+    """The VM (locked), its snapshots and the one it previews, for a commit or an undo, which the
+    engine allows only while a preview is in place, nothing else runs and the VM is down."""
     vm = _lock_vm(ctx, vm.id)
     snapshots = _snapshots(ctx, vm)
     previewed = _in_preview(snapshots)
@@ -330,6 +331,12 @@ def commit_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> di
         raise cannot("revert to Snapshot", "VM is not previewing a Snapshot")
     _check_idle("revert to", vm, snapshots)
     _check_down("revert to", vm)
+    return vm, snapshots, previewed
+
+
+def commit_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
+    """``POST /vms/{id}/commitsnapshot``: the previewed state stays; what came after it goes."""
+    vm, snapshots, previewed = _previewing(ctx, vm)
     for gone in [s for s in snapshots if s.snapshot_type == "preview"] + _later_than(snapshots, previewed):
         ctx.session.delete(gone)
     previewed.snapshot_status = "ok"
@@ -343,13 +350,7 @@ def commit_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> di
 
 def undo_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     """``POST /vms/{id}/undosnapshot``: the VM as it was before the preview."""
-    vm = _lock_vm(ctx, vm.id)
-    snapshots = _snapshots(ctx, vm)
-    previewed = _in_preview(snapshots)
-    if previewed is None:
-        raise cannot("revert to Snapshot", "VM is not previewing a Snapshot")
-    _check_idle("revert to", vm, snapshots)
-    _check_down("revert to", vm)
+    vm, snapshots, previewed = _previewing(ctx, vm)
     for kept in [s for s in snapshots if s.snapshot_type == "preview"]:
         _apply(ctx, vm, kept)
         ctx.session.delete(kept)
