@@ -7,6 +7,7 @@ from typing import Any, Iterator
 import pytest
 
 from engine_api.testing import LiveEngine, TemporaryPostgres
+from tests.examples_report import pytest_terminal_summary  # noqa: F401  (a hook)
 
 BACKENDS = [b.strip() for b in os.environ.get("ENGINE_EMU_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 

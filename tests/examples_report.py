@@ -1,4 +1,5 @@
-"""The integration suite's end-of-session report: how the SDK's examples fared."""
+"""The end-of-session report of how the SDK's examples fared (a hook of ``tests/conftest.py``, the
+conftest pytest-xdist's controller loads, which reports for every worker)."""
 from __future__ import annotations
 
 import re
