@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import weakref
 from dataclasses import dataclass, field
 from typing import Optional
 from urllib.parse import urlsplit
@@ -34,10 +35,14 @@ def address(url: str) -> tuple[str, int]:
     return parts.hostname or "127.0.0.1", parts.port or 80
 
 
+#: Bytes read off a socket past the response they followed: the start of the next, pipelined one.
+_AHEAD: "weakref.WeakKeyDictionary[socket.socket, bytes]" = weakref.WeakKeyDictionary()
+
+
 def read_response(sock: socket.socket, timeout: float = 10.0) -> Optional[RawResponse]:
     """One response read off ``sock``; None when the server closed without answering."""
     sock.settimeout(timeout)
-    data = b""
+    data = _AHEAD.pop(sock, b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
@@ -60,6 +65,8 @@ def _parse(data: bytes, sock: socket.socket) -> RawResponse:
         if not chunk:
             break
         body += chunk
+    if len(body) > length:
+        _AHEAD[sock] = body[length:]
     return RawResponse(status, headers, body[:length])
 
 
