@@ -141,6 +141,9 @@ def update_vm(ctx: RequestContext, vm: m.Vm, data: dict[str, Any]) -> m.Vm:
 
 
 def remove_vm(ctx: RequestContext, vm: m.Vm, parent_id: Optional[str] = None) -> None:
+    # The VM's row lock first, as the ticker takes it before a step of the VM's (a snapshot's),
+    # so that removing the VM and such a step never wait for each other's rows.
+    ctx.session.refresh(vm, with_for_update=True)
     if vm.status in RUNNING_STATES:
         raise cannot("remove VM", "VM is running")
     if vm.status == "image_locked":
@@ -155,7 +158,7 @@ def remove_vm(ctx: RequestContext, vm: m.Vm, parent_id: Optional[str] = None) ->
         )
         if ctx.params.detach_only is not True and shared == 1:
             ctx.session.delete(disk)
-    for kind in ("vm", "vm-image"):
+    for kind in ("vm", "vm-image", snapshots.KIND):
         transitions.cancel(ctx, kind, vm.id)
     ctx.session.delete(vm)
     events.record_event(ctx, 113, f"VM {vm.name} was successfully removed.", cluster_id=vm.cluster_id)

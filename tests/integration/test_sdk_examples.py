@@ -162,7 +162,12 @@ EXAMPLES: dict[str, Example] = {
     "checkpoints.py": Example(args=("list", "{vms:myvm}")),
     "clone_vm_from_snapshot.py": Example(names={"mysnap": "My snapshot"}, before=("add_vm_snapshot.py",)),
     "connection_builder.py": Example(),
-    "data_center_maintenance.py": Example(),
+    # It deactivates the data center's domains back to back; the engine refuses to deactivate the
+    # master while another domain is still preparing for maintenance, so each is waited for.
+    "data_center_maintenance.py": Example(text={
+        "    sd_service.deactivate()\n": "    sd_service.deactivate()\n"
+                                         "    while sd_service.get().status == types.StorageDomainStatus"
+                                         ".PREPARING_FOR_MAINTENANCE:\n        time.sleep(0.2)\n"}),
     "deactivate_disk_attachment.py": Example(names={"mydisk": "myvm_Disk1"}),  # myvm's disk in the demo
     "delete_disks.py": Example(args=("--sd-name", "mydata"), before=("add_disks.py",)),
     "disable_compression.py": Example(),
