@@ -28,8 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
 import requests
+import uvicorn
 
 from engine_api.feed.live import LiveEndpoint
+from engine_api.serving.server import BackgroundServer
 from push.live import Evaluation, QueryKey
 
 log = logging.getLogger(__name__)
@@ -199,58 +201,27 @@ def proxy_app(settings: ProxySettings) -> ProxyApp:
     return ProxyApp(ProxyEndpoint(settings))
 
 
-def serve_proxy(settings: ProxySettings, host: str, port: int) -> None:
-    import uvicorn
+#: How uvicorn serves the proxy.
+UVICORN_OPTIONS: dict[str, Any] = {"ws": "websockets-sansio", "lifespan": "on", "log_config": None,
+                                   "access_log": False}
 
+
+def serve_proxy(settings: ProxySettings, host: str, port: int) -> None:
     log.info("proxying live queries of %s on http://%s:%s/ovirt-engine/api/ws (poll every %s s)",
              settings.backend, host, port, settings.ttl)
-    uvicorn.run(proxy_app(settings), host=host, port=port, ws="websockets-sansio", lifespan="on",
-                log_config=None, access_log=False)
+    uvicorn.run(proxy_app(settings), host=host, port=port, **UVICORN_OPTIONS)
 
 
-class ProxyServer:
+class ProxyServer(BackgroundServer):
     """The proxy serving on a loopback port in a thread of this process (tests, the harness)."""
 
+    thread_name = "engine-emu-proxy"
+    label = "the proxy"
+
     def __init__(self, settings: ProxySettings, host: str = "127.0.0.1", port: int = 0) -> None:
-        import socket
-
-        import uvicorn
-
         self.app = proxy_app(settings)
-        self.socket = socket.socket()
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind((host, port))
-        self.host = host
-        self.server = uvicorn.Server(uvicorn.Config(self.app, ws="websockets-sansio", lifespan="on",
-                                                    log_config=None, access_log=False))
-        self._thread: Optional[threading.Thread] = None
+        super().__init__(uvicorn.Config(self.app, **UVICORN_OPTIONS), host, port)
 
     @property
     def endpoint(self) -> ProxyEndpoint:
         return self.app.endpoint
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.socket.getsockname()[1]}/ovirt-engine/api"
-
-    def start(self) -> "ProxyServer":
-        self._thread = threading.Thread(target=lambda: asyncio.run(self.server.serve(sockets=[self.socket])),
-                                        name="engine-emu-proxy", daemon=True)
-        self._thread.start()
-        while not self.server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the proxy did not start")
-            self._thread.join(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self.socket.close()
-
-    def __enter__(self) -> "ProxyServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -18,7 +18,7 @@ import socket
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Self
 
 import uvicorn
 from flask import Flask
@@ -148,20 +148,22 @@ def raise_open_files_limit() -> int:
     return hard
 
 
-class EngineServer:
-    """The engine on a host and port, served by uvicorn in a thread of this process."""
+class BackgroundServer:
+    """An ASGI application served by uvicorn in a thread of this process (tests, the harness): on
+    a socket bound when it is made (port 0 takes a free one), at :attr:`url` once :meth:`start`
+    returns, until :meth:`stop`."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 8080,
-                 options: Optional[ServeOptions] = None) -> None:
-        self.app = app
-        self.options = options or ServeOptions()
-        self.options.host, self.options.port = host, port
+    thread_name = "engine-emu-http"
+    label = "the server"
+    """What a failure to start calls it."""
+
+    def __init__(self, config: uvicorn.Config, host: str, port: int) -> None:
+        self.host = host
         self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
         self.socket.set_inheritable(True)
-        self.asgi = engine_asgi(app, self.options)
-        self.server = uvicorn.Server(_uvicorn_config(self.asgi, self.options))
+        self.server = uvicorn.Server(config)
         self._thread: Optional[threading.Thread] = None
 
     @property
@@ -169,9 +171,12 @@ class EngineServer:
         return int(self.socket.getsockname()[1])
 
     @property
+    def scheme(self) -> str:
+        return "http"
+
+    @property
     def url(self) -> str:
-        scheme = "https" if self.options.certfile else "http"
-        return f"{scheme}://{self.options.host}:{self.port}/ovirt-engine/api"
+        return f"{self.scheme}://{self.host}:{self.port}/ovirt-engine/api"
 
     def _run(self) -> None:
         import uvloop
@@ -183,12 +188,13 @@ class EngineServer:
         finally:
             loop.close()
 
-    def start(self) -> "EngineServer":
-        self._thread = threading.Thread(target=self._run, name="engine-emu-http", daemon=True)
+    def start(self) -> Self:
+        """Serve in a new thread; returns once the server accepts connections."""
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
         self._thread.start()
         while not self.server.started:
             if not self._thread.is_alive():
-                raise RuntimeError("the engine's server did not start")
+                raise RuntimeError(f"{self.label} did not start")
             self._thread.join(0.01)
         return self
 
@@ -197,6 +203,30 @@ class EngineServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class EngineServer(BackgroundServer):
+    """The engine on a host and port, served by uvicorn in a thread of this process."""
+
+    label = "the engine's server"
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 8080,
+                 options: Optional[ServeOptions] = None) -> None:
+        self.app = app
+        self.options = options or ServeOptions()
+        self.options.host, self.options.port = host, port
+        self.asgi = engine_asgi(app, self.options)
+        super().__init__(_uvicorn_config(self.asgi, self.options), host, port)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.options.certfile else "http"
 
 
 def serve(config: Config, options: ServeOptions) -> None:
