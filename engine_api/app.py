@@ -18,6 +18,9 @@ from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from engine_api import database_faults, faults
 from engine_api.api import CONCEPTS, registry
 from engine_api.config import Config
+from engine_api.control import CONTROL_ROOT
+from engine_api.control.clock import Clock
+from engine_api.control.states import EngineStates
 from engine_api.db import Database
 from engine_api.documents.listings import RenderedListings
 from engine_api.normalize import API_ROOT, PathNormalizer
@@ -42,6 +45,12 @@ class EngineState:
     listings: RenderedListings
     registry: Registry
     ca_pem: Optional[bytes] = None
+    clock: Optional[Clock] = None
+    states: Optional[EngineStates] = None
+
+    def __post_init__(self) -> None:
+        self.clock = self.clock or Clock(self)
+        self.states = self.states or EngineStates(self)
 
 
 def _fault_response(fault: faults.Fault) -> Response:
@@ -49,7 +58,8 @@ def _fault_response(fault: faults.Fault) -> Response:
         codec = negotiated_codec()
     except RuntimeError:
         codec = XmlCodec()
-    if request.path.rsplit("/", 1)[-1] in _action_names() and request.method == "POST" and fault.status != 404:
+    if (request.method == "POST" and fault.status != 404 and request.path.startswith(API_ROOT + "/")
+            and request.path.rsplit("/", 1)[-1] in _action_names()):
         body = codec.render("action", {"fault": fault.as_wire(), "status": "failed"})
     else:
         body = codec.render("fault", fault.as_wire())
@@ -138,6 +148,21 @@ def _authenticate(engine: EngineState) -> Optional[Response]:
     return None
 
 
+#: Paths under the control root that anyone may read: the API's documentation.
+PUBLIC_CONTROL_PATHS = (CONTROL_ROOT + "/openapi.json", CONTROL_ROOT + "/docs")
+
+
+def _public_control_path(path: str) -> bool:
+    return any(path == public or path.startswith(public + "/") for public in PUBLIC_CONTROL_PATHS)
+
+
+def _administrators_only() -> Optional[Response]:
+    """The control API serves users who hold an administrative role."""
+    if not g.user.administrative:
+        raise faults.Forbidden("The engine's controls are for administrators: this user holds no administrative role")
+    return None
+
+
 def create_app(config: Optional[Config] = None, *, database: Optional[Database] = None,
                pool_size: int = 16) -> Flask:
     """An engine over ``config.database`` (created if new); the schema is created if missing.
@@ -172,6 +197,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     operations = ModelOperations(load_model())
     api = Api(app, spec_kwargs={"extra_plugins": [operations]})
     from engine_api.routes.concepts import concept_blueprints
+    from engine_api.routes.control import blp as control_blueprint
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
     from engine_api.routes.generic import generic_blueprint
     from engine_api.routes.snapshots import blp as snapshots_blueprint
@@ -181,7 +207,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
 
     register_components(api.spec)
     for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), statistics_blueprint, snapshots_blueprint,
-                      storage_content_blueprint, domain_xml_blueprint]:
+                      storage_content_blueprint, domain_xml_blueprint, control_blueprint]:
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)
@@ -194,6 +220,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
         db.counter.reset()
         refuse_nul_characters()
         path = request.path
+        if path.startswith(CONTROL_ROOT + "/") and not _public_control_path(path):
+            return _authenticate(engine) or _administrators_only()
         if not (path == API_ROOT or path.startswith(API_ROOT + "/")):
             return None
         version = request.environ.get("engine_emu.path_version") or request.headers.get("Version", "4").strip() or "4"
@@ -228,6 +256,9 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
                 f"Method {request.method} is not allowed on {request.path}", allow=allowed))
         if error.code == 404:
             return _fault_response(faults.NotFound(f"Resource not found: {request.path}"))
+        if error.code == 422:  # a body the control API's schemas refuse
+            messages = getattr(error, "data", {}).get("messages") or error.description
+            return _fault_response(faults.BadRequest(f"The request body is not valid: {messages}"))
         return _fault_response(faults.Fault(error.description or error.name, status=error.code or 500,
                                             reason=error.name))
 

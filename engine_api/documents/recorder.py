@@ -276,6 +276,69 @@ class Recorder:
         if pending:
             self._write(session, pending)
 
+    def capture(self, session: Session) -> "StateCapture":
+        """Every row of every table but the log's and the leases', and every document: the whole
+        state, as :meth:`restore` puts it back. Read in one transaction, so it is consistent."""
+        session.flush()
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                for table in _state_tables()}
+        documents = {doc.href: doc for doc in (
+            _CapturedDocument(row.href, row.collection, row.entity_id, row.parent_href, row.row_key, row.body, row.xml)
+            for row in connection.execute(select(Document.href, Document.collection, Document.entity_id,
+                                                 Document.parent_href, Document.row_key, Document.body,
+                                                 Document.xml)))}
+        return StateCapture(rows, documents)
+
+    def restore(self, session: Session, capture: "StateCapture") -> int:
+        """Put back the state :meth:`capture` took; returns how many documents it changed.
+
+        Rows are replaced wholesale. Documents that differ from the captured ones are logged as
+        changes (added, modified or deleted), so the log and its revisions go on, and a feed
+        reader sees a restore as the changes it makes."""
+        session.flush()
+        session.info.pop(TOUCHED, None)
+        session.info.pop(QUEUED, None)
+        current = {doc.href: doc for doc in session.scalars(select(Document))}
+        tables = _state_tables()
+        connection = session.connection()
+        with vetted(connection):
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+            else:
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} CASCADE")
+            for table in tables:
+                if capture.rows.get(table.name):
+                    connection.execute(table.insert(), capture.rows[table.name])
+            if connection.dialect.name == "postgresql":
+                for table in tables:
+                    for column in table.primary_key.columns:
+                        if column.autoincrement is True:
+                            connection.exec_driver_sql(
+                                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                                f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)")
+        session.expunge_all()
+        pending: list[_Pending] = []
+        for href, doc in current.items():
+            kept = capture.documents.get(href)
+            if kept is None:
+                pending.append(_Pending(doc.collection, doc.entity_id, href, doc.parent_href, doc.row_key,
+                                        json.loads(doc.body), None))
+            elif kept.body != doc.body or kept.row_key != doc.row_key or kept.parent_href != doc.parent_href:
+                pending.append(_Pending(kept.collection, kept.entity_id, href, kept.parent_href, kept.row_key,
+                                        json.loads(doc.body), kept.rendered()))
+        for href, kept in capture.documents.items():
+            if href not in current:
+                pending.append(_Pending(kept.collection, kept.entity_id, href, kept.parent_href, kept.row_key,
+                                        None, kept.rendered()))
+        if pending:
+            self._write(session, pending)
+        return len(pending)
+
     # -- documents and the log -------------------------------------------------------------------
     def _before_commit(self, session: Session) -> None:
         session.flush()
@@ -417,3 +480,37 @@ def guarded_tables(catalog: Catalog = CATALOG) -> frozenset[str]:
 
 
 __all__ = ["Recorder", "guarded_tables", "Table"]
+
+
+@dataclass(frozen=True)
+class _CapturedDocument:
+    href: str
+    collection: str
+    entity_id: str
+    parent_href: Optional[str]
+    row_key: str
+    body: str
+    xml: str
+
+    def rendered(self) -> Rendered:
+        return Rendered(json.loads(self.body), self.body, self.xml)
+
+
+@dataclass(frozen=True)
+class StateCapture:
+    """The whole state of an engine: its rows by table, and its documents by href."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    documents: dict[str, _CapturedDocument]
+
+
+#: Tables a capture leaves out: the log's (a restore logs its changes instead) and the leases,
+#: which say which process runs the ticker now, not what the engine holds.
+UNCAPTURED = frozenset({"engine_leases"})
+
+
+def _state_tables() -> list[Table]:
+    from engine_api.documents.guard import LOG_TABLES
+
+    return [table for table in Base.metadata.sorted_tables
+            if table.name not in LOG_TABLES and table.name not in UNCAPTURED]

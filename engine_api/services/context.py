@@ -48,6 +48,10 @@ class Settings:
     transition_delay: float = 0.5
     admin_user: str = "admin@internal"
     statistics_seed: int = 0
+    manual_time: bool = False
+    """Whether transitions wait until told (:meth:`engine_api.control.clock.Clock.advance`)."""
+    time_speed: float = 1.0
+    """The factor that divides every transition's delay."""
 
 
 def _built_registry() -> "Registry":

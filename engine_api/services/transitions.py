@@ -37,14 +37,15 @@ def schedule(
     payload: Optional[dict[str, Any]] = None,
     job_id: Optional[str] = None,
 ) -> None:
-    """Apply ``step`` of ``kind`` to an entity after ``delay`` seconds (default: the setting)."""
-    seconds = ctx.settings.transition_delay if delay is None else delay
+    """Apply ``step`` of ``kind`` to an entity after ``delay`` seconds (default: the setting),
+    divided by the clock's speed; with the clock in manual mode, only when told."""
+    seconds = (ctx.settings.transition_delay if delay is None else delay) / ctx.settings.time_speed
     payload = dict(payload or {})
     if job_id:
         payload["job_id"] = job_id
     if ctx.params.correlation_id and "correlation_id" not in payload:
         payload["correlation_id"] = ctx.params.correlation_id
-    if seconds <= 0:
+    if seconds <= 0 and not ctx.settings.manual_time:
         _apply(ctx, kind, entity_id, step, payload)
         return
     ctx.session.add(
@@ -52,7 +53,7 @@ def schedule(
             kind=kind,
             entity_id=entity_id,
             step=step,
-            due_at=ctx.now + dt.timedelta(seconds=seconds),
+            due_at=ctx.now + dt.timedelta(seconds=max(seconds, 0)),
             job_id=job_id,
             correlation_id=payload.get("correlation_id"),
             payload=payload,
@@ -83,18 +84,21 @@ def _apply(ctx: RequestContext, kind: str, entity_id: str, step: str, payload: d
     found.handler(ctx, entity_id, step, payload)
 
 
-def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500) -> int:
-    """Apply every transition due by ``now``, oldest first; returns how many were applied.
+def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500,
+            entity_id: Optional[str] = None) -> int:
+    """Apply every transition due by ``now`` (of ``entity_id`` only, when given), oldest first;
+    returns how many were applied.
 
     Each step runs in a savepoint: a step that fails is logged and dropped, and the others of
     the batch still apply.
     """
     now = now or utcnow()
+    query = select(Transition).where(Transition.due_at <= now)
+    if entity_id is not None:
+        query = query.where(Transition.entity_id == entity_id)
     due = [
         (row.id, row.kind, row.entity_id, row.step, dict(row.payload or {}))
-        for row in session.scalars(
-            select(Transition).where(Transition.due_at <= now).order_by(Transition.due_at, Transition.id).limit(limit)
-        )
+        for row in session.scalars(query.order_by(Transition.due_at, Transition.id).limit(limit))
     ]
     applied = 0
     steps = RequestContext(session=session).registry.steps

@@ -48,6 +48,8 @@ class Ticker(threading.Thread):
         self.lease.release()
 
     def tick(self) -> int:
+        if self.engine.settings.manual_time:
+            return 0
         try:
             with self.engine.db.transaction() as session:
                 return transitions.run_due(session, self.engine.settings)

@@ -65,22 +65,21 @@ class LiveEngine:
 
         return monitoring.run_cycle(self.db, self.engine.settings)
 
-    def reset(self, scenario: str = "empty", *, settled: bool = True) -> None:
-        """Delete every row and seed ``scenario`` afresh.
+    @property
+    def clock(self) -> Any:
+        """The engine's :class:`~engine_api.control.clock.Clock`: ``set(mode="manual")``,
+        ``advance(vm_id)``, ``set(speed=10)``."""
+        return self.engine.clock
 
-        With ``settled`` the scenario's pending transitions (the demo's VMs caught powering up or
-        migrating) are applied at once, so that a test starts from a state nothing changes behind
-        its back; without, they apply when they are due, as with ``engine-emu serve --seed``.
-        """
-        from fixtures import seed
+    @property
+    def states(self) -> Any:
+        """Named snapshots of the whole state (:class:`~engine_api.control.states.EngineStates`):
+        ``save(name)``, ``restore(name)``, ``list()``, ``delete(name)``."""
+        return self.engine.states
 
-        with self.db.transaction() as session:
-            self.db.recorder.clear(session)
-        seed(self.db, scenario, admin_user=self.config.admin_user)
-        if settled:
-            self.settle()
-        self.engine.authenticator.forget_all()
-        self.engine.listings.clear()
+    def reset(self, scenario: str = "empty", *, settled: bool = True) -> Any:
+        """Delete every row and seed ``scenario`` afresh (see :meth:`EngineStates.reset`)."""
+        return self.engine.states.reset(scenario, settled=settled)
 
     def add_user(self, name: str, password: str) -> str:
         """A user ``name@internal`` with ``password`` (the engine's internal domain); returns his id.
@@ -97,20 +96,7 @@ class LiveEngine:
 
     def settle(self) -> int:
         """Apply every pending transition now, due or not; returns how many were applied."""
-        from sqlalchemy import update
-
-        from engine_api import models as m
-        from engine_api.services import transitions
-
-        applied = 0
-        while True:
-            with self.db.transaction() as session:
-                now = m.utcnow()
-                session.execute(update(m.Transition).values(due_at=now))
-                done = transitions.run_due(session, self.engine.settings, now=now)
-            applied += done
-            if not done:
-                return applied
+        return self.engine.clock.advance()
 
     def __enter__(self) -> "LiveEngine":
         return self.start()

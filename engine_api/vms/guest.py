@@ -60,7 +60,7 @@ def reporting(ctx: RequestContext, vm: m.Vm) -> bool:
     if vm.status not in ("up", "reboot_in_progress", "migrating", "paused") or vm.start_time is None:
         return False
     started = vm.start_time if vm.start_time.tzinfo else vm.start_time.replace(tzinfo=dt.timezone.utc)
-    return (ctx.now - started).total_seconds() >= AGENT_STEPS * ctx.settings.transition_delay
+    return (ctx.now - started).total_seconds() >= AGENT_STEPS * ctx.settings.transition_delay / ctx.settings.time_speed
 
 
 def addresses(mac: str) -> list[dict[str, str]]:

@@ -1,0 +1,130 @@
+"""Resets to a scenario, and named snapshots of an engine's whole state.
+
+A snapshot holds every row and every document (:meth:`Recorder.capture`); restoring it puts them
+back in one transaction and logs the documents that differ as changes, so the change log goes
+on and feeds see a restore as the changes it makes. Snapshots live in the process's memory.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from engine_api import faults
+from engine_api.documents.recorder import StateCapture
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """What a saved snapshot holds."""
+
+    name: str
+    documents: int
+    rows: int
+    taken_at: float
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a reset or a restore did: the documents it changed and the seconds it took."""
+
+    name: str
+    changed: int
+    seconds: float
+
+
+class EngineStates:
+    """Resets and named snapshots of one engine (``engine`` is its
+    :class:`~engine_api.app.EngineState`)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._snapshots: dict[str, tuple[SnapshotInfo, StateCapture]] = {}
+        self._lock = threading.Lock()
+
+    def reset(self, scenario: str = "empty", *, settled: bool = True) -> Restored:
+        """Delete every row and seed ``scenario`` (``empty``, ``demo``, ``scale:N``) afresh.
+
+        With ``settled`` the scenario's pending transitions (the demo's VMs caught powering up or
+        migrating) are applied at once, so that a test starts from a state nothing changes behind
+        its back; without, they apply when they are due, as with ``engine-emu serve --seed``.
+        """
+        from fixtures import seed
+
+        started = time.perf_counter()
+        db = self.engine.db
+        with db.sessions() as session:
+            head = _head(session)
+        try:
+            seed(db, scenario, admin_user=self.engine.config.admin_user, replace=True)
+        except ValueError as error:
+            raise faults.InvalidValue(str(error)) from None
+        if settled:
+            self.engine.clock.advance()
+        self._forget_sessions()
+        with db.sessions() as session:
+            changed = _head(session) - head
+        return Restored(scenario, changed, time.perf_counter() - started)
+
+    def save(self, name: str) -> SnapshotInfo:
+        """Capture the whole state as snapshot ``name`` (replacing one of that name)."""
+        _check_name(name)
+        with self.engine.db.transaction() as session:
+            capture = self.engine.db.recorder.capture(session)
+        info = SnapshotInfo(name, len(capture.documents), sum(len(rows) for rows in capture.rows.values()),
+                            time.time())
+        with self._lock:
+            self._snapshots[name] = (info, capture)
+        return info
+
+    def restore(self, name: str) -> Restored:
+        """Put back the state snapshot ``name`` holds."""
+        started = time.perf_counter()
+        capture = self._capture(name)
+        with self.engine.db.transaction(immediate=True) as session:
+            changed = self.engine.db.recorder.restore(session, capture)
+        self._forget_sessions()
+        return Restored(name, changed, time.perf_counter() - started)
+
+    def delete(self, name: str) -> SnapshotInfo:
+        with self._lock:
+            found = self._snapshots.pop(name, None)
+        if found is None:
+            raise faults.NotFound(f"There is no snapshot named '{name}'")
+        return found[0]
+
+    def get(self, name: str) -> SnapshotInfo:
+        return self._entry(name)[0]
+
+    def list(self) -> list[SnapshotInfo]:
+        with self._lock:
+            return [info for info, _ in self._snapshots.values()]
+
+    def _capture(self, name: str) -> StateCapture:
+        return self._entry(name)[1]
+
+    def _entry(self, name: str) -> tuple[SnapshotInfo, StateCapture]:
+        with self._lock:
+            found = self._snapshots.get(name)
+        if found is None:
+            raise faults.NotFound(f"There is no snapshot named '{name}'")
+        return found
+
+    def _forget_sessions(self) -> None:
+        """Credentials remembered before may name users or tokens the new state lacks."""
+        self.engine.authenticator.forget_all()
+        self.engine.listings.clear()
+
+
+def _head(session: Any) -> int:
+    from sqlalchemy import select
+
+    from engine_api.models import RevisionCounter
+
+    return int(session.scalar(select(RevisionCounter.value).where(RevisionCounter.name == "changes")) or 0)
+
+
+def _check_name(name: Optional[str]) -> None:
+    if not name or len(name) > 128 or not all(c.isalnum() or c in "-_.:" for c in name):
+        raise faults.InvalidValue(f"The snapshot name '{name}' is not 1 to 128 letters, digits, '-', '_', '.' or ':'")
