@@ -1,6 +1,8 @@
-"""URL rules for every registered collection: list, add, get, update, remove and actions."""
+"""URL rules for every registered collection (list, add, get, update, remove and actions), and
+for the read-only views nested below an entity (list and one)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from flask import request
@@ -61,3 +63,26 @@ def register_collection(blp: Blueprint, coll: CollectionDef) -> None:
         blp.add_url_rule(f"{base}/<entity_id>/{action}",
                          view_func=_view(blp, run, f"{name}_{action}", _doc(f"The {action} action of a {coll.label}")),
                          methods=["POST"])
+
+
+_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+
+
+def register_list_and_one(blp: Blueprint, path: str, *, item: str, endpoint: str, summaries: tuple[str, str],
+                          services: tuple[Callable[..., Any], Callable[..., Any]], bound: tuple[Any, ...] = ()) -> None:
+    """Add the two read-only URL rules of a view nested below an entity: ``path`` lists it (endpoint
+    ``{endpoint}s``) and ``path/<item>`` gives one of it (endpoint ``endpoint``), documented with
+    ``summaries``. Each is one call of its service of ``services``, given ``bound`` and then the
+    URL's variables in their order."""
+    names = _VARIABLE.findall(path)
+    listing, one = services
+
+    def list_view(**variables: str) -> Any:
+        return call(listing, *bound, *(variables[name] for name in names))
+
+    def one_view(**variables: str) -> Any:
+        return call(one, *bound, *(variables[name] for name in names), variables[item])
+
+    blp.add_url_rule(path, view_func=_view(blp, list_view, f"{endpoint}s", _doc(summaries[0])), methods=["GET"])
+    blp.add_url_rule(f"{path}/<{item}>", view_func=_view(blp, one_view, endpoint, _doc(summaries[1])),
+                     methods=["GET"])

@@ -2,11 +2,9 @@
 ``/storagedomains/{sd}/vms/{vm}``, one service call each."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask_smorest import Blueprint
 
-from engine_api.routes.http import call
+from engine_api.routes.collections import register_list_and_one
 from engine_api.storage import content
 from engine_api.types import API_PREFIX
 
@@ -14,26 +12,10 @@ blp = Blueprint("storage-domain-vm-contents", __name__, url_prefix=API_PREFIX,
                 description="The disks and disk attachments of the VMs a storage domain holds")
 _BASE = "/storagedomains/<domain_id>/vms/<vm_id>"
 
-
-@blp.route(f"{_BASE}/disks", methods=["GET"])
-@blp.doc(summary="The disks of a VM a storage domain holds")
-def vm_disks(domain_id: str, vm_id: str) -> Any:
-    return call(content.list_vm_disks, domain_id, vm_id)
-
-
-@blp.route(f"{_BASE}/disks/<disk_id>", methods=["GET"])
-@blp.doc(summary="One disk of a VM a storage domain holds")
-def vm_disk(domain_id: str, vm_id: str, disk_id: str) -> Any:
-    return call(content.get_vm_disk, domain_id, vm_id, disk_id)
-
-
-@blp.route(f"{_BASE}/diskattachments", methods=["GET"])
-@blp.doc(summary="The disk attachments of a VM a storage domain holds")
-def vm_disk_attachments(domain_id: str, vm_id: str) -> Any:
-    return call(content.list_vm_disk_attachments, domain_id, vm_id)
-
-
-@blp.route(f"{_BASE}/diskattachments/<attachment_id>", methods=["GET"])
-@blp.doc(summary="One disk attachment of a VM a storage domain holds")
-def vm_disk_attachment(domain_id: str, vm_id: str, attachment_id: str) -> Any:
-    return call(content.get_vm_disk_attachment, domain_id, vm_id, attachment_id)
+register_list_and_one(blp, f"{_BASE}/disks", item="disk_id", endpoint="vm_disk",
+                      summaries=("The disks of a VM a storage domain holds", "One disk of a VM a storage domain holds"),
+                      services=(content.list_vm_disks, content.get_vm_disk))
+register_list_and_one(blp, f"{_BASE}/diskattachments", item="attachment_id", endpoint="vm_disk_attachment",
+                      summaries=("The disk attachments of a VM a storage domain holds",
+                                 "One disk attachment of a VM a storage domain holds"),
+                      services=(content.list_vm_disk_attachments, content.get_vm_disk_attachment))
