@@ -18,7 +18,7 @@ must be down to preview or restore; a snapshot operation in progress blocks the 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Optional
 
 from sqlalchemy import delete, select
@@ -89,6 +89,15 @@ def _attached_disks(ctx: RequestContext, vm: m.Vm) -> list[tuple[m.DiskAttachmen
         .order_by(m.Disk.name, m.Disk.id)
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def _image_of(snapshot: m.Snapshot, attachment: m.DiskAttachment, disk: m.Disk) -> m.SnapshotDisk:
+    """The row of a disk as ``snapshot`` holds it: the disk's image now, attached as it is."""
+    return m.SnapshotDisk(
+        snapshot_id=snapshot.id, vm_id=snapshot.vm_id, disk_id=disk.id, image_id=disk.image_id, name=disk.name,
+        description=disk.description, provisioned_size=disk.provisioned_size, actual_size=disk.actual_size,
+        format=disk.format, sparse=disk.sparse, storage_type=disk.storage_type, content_type=disk.content_type,
+        storage_domain_id=disk.storage_domain_id, interface=attachment.interface, bootable=attachment.bootable)
 
 
 def _snapshots(ctx: RequestContext, vm: m.Vm) -> list[m.Snapshot]:
@@ -175,11 +184,7 @@ def create_snapshot(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[s
     ctx.session.add(snapshot)
     ctx.session.flush()
     for attachment, disk in disks:
-        ctx.session.add(m.SnapshotDisk(
-            snapshot_id=snapshot.id, vm_id=vm.id, disk_id=disk.id, image_id=disk.image_id, name=disk.name,
-            description=disk.description, provisioned_size=disk.provisioned_size, actual_size=disk.actual_size,
-            format=disk.format, sparse=disk.sparse, storage_type=disk.storage_type, content_type=disk.content_type,
-            storage_domain_id=disk.storage_domain_id, interface=attachment.interface, bootable=attachment.bootable))
+        ctx.session.add(_image_of(snapshot, attachment, disk))
         disk.image_id = m.new_id()
         disk.status = "locked"
     job = jobs.start_job(ctx, f"Creating VM Snapshot {description} for VM {vm.name}")
@@ -287,11 +292,7 @@ def _keep_current(ctx: RequestContext, vm: m.Vm) -> m.Snapshot:
     ctx.session.add(kept)
     ctx.session.flush()
     for attachment, disk in _attached_disks(ctx, vm):
-        ctx.session.add(m.SnapshotDisk(
-            snapshot_id=kept.id, vm_id=vm.id, disk_id=disk.id, image_id=disk.image_id, name=disk.name,
-            description=disk.description, provisioned_size=disk.provisioned_size, actual_size=disk.actual_size,
-            format=disk.format, sparse=disk.sparse, storage_type=disk.storage_type, content_type=disk.content_type,
-            storage_domain_id=disk.storage_domain_id, interface=attachment.interface, bootable=attachment.bootable))
+        ctx.session.add(_image_of(kept, attachment, disk))
     return kept
 
 
@@ -299,15 +300,25 @@ def _later_than(snapshots: list[m.Snapshot], snapshot: m.Snapshot) -> list[m.Sna
     return [s for s in snapshots if s.snapshot_type == "regular" and (s.date, s.id) > (snapshot.date, snapshot.id)]
 
 
+def _not_previewing(ctx: RequestContext, vm_id: str, action: str,
+                    chosen: Callable[[m.Vm], m.Snapshot]) -> tuple[m.Vm, list[m.Snapshot], m.Snapshot]:
+    """The VM (locked), its snapshots and the one ``chosen`` picks of them, for a preview or a
+    restore, which the engine allows only while no preview is in place, nothing else runs and
+    the VM is down."""
+    vm = _lock_vm(ctx, vm_id)
+    snapshots = _snapshots(ctx, vm)
+    snapshot = chosen(vm)
+    if _in_preview(snapshots) is not None:
+        raise cannot(f"{action} Snapshot", "VM is previewing a Snapshot")
+    _check_idle(action, vm, snapshots)
+    _check_down(action, vm)
+    return vm, snapshots, snapshot
+
+
 def preview_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     """``POST /vms/{id}/previewsnapshot``: the VM as the snapshot holds it, until commit or undo."""
-    vm = _lock_vm(ctx, vm.id)
-    snapshots = _snapshots(ctx, vm)
-    snapshot = _snapshot_of(ctx, vm, params, "preview")
-    if _in_preview(snapshots) is not None:
-        raise cannot("preview Snapshot", "VM is previewing a Snapshot")
-    _check_idle("preview", vm, snapshots)
-    _check_down("preview", vm)
+    vm, _, snapshot = _not_previewing(ctx, vm.id, "preview",
+                                      lambda locked: _snapshot_of(ctx, locked, params, "preview"))
     if snapshot.snapshot_type != "regular":
         raise cannot("preview Snapshot", "Only a regular snapshot can be previewed")
     _keep_current(ctx, vm)
@@ -365,12 +376,7 @@ def undo_snapshot(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict
 
 def restore_snapshot(ctx: RequestContext, snapshot: m.Snapshot, params: dict[str, Any]) -> dict[str, Any]:
     """``POST /vms/{id}/snapshots/{snapshot}/restore``: the VM as the snapshot holds it, for good."""
-    vm = _lock_vm(ctx, snapshot.vm_id)
-    snapshots = _snapshots(ctx, vm)
-    if _in_preview(snapshots) is not None:
-        raise cannot("restore Snapshot", "VM is previewing a Snapshot")
-    _check_idle("restore", vm, snapshots)
-    _check_down("restore", vm)
+    vm, snapshots, snapshot = _not_previewing(ctx, snapshot.vm_id, "restore", lambda locked: snapshot)
     if snapshot.snapshot_type != "regular":
         raise cannot("restore Snapshot", "Only a regular snapshot can be restored")
     _apply(ctx, vm, snapshot)
@@ -481,12 +487,12 @@ def _held_disks(ctx: RequestContext, snapshot: m.Snapshot) -> list[m.SnapshotDis
                                         .order_by(m.SnapshotDisk.name, m.SnapshotDisk.disk_id)))
     vm = ctx.session.get(m.Vm, snapshot.vm_id)
     assert vm is not None
-    return [m.SnapshotDisk(
-        snapshot_id=snapshot.id, vm_id=vm.id, disk_id=disk.id, image_id=disk.image_id, name=disk.name,
-        description=disk.description, provisioned_size=disk.provisioned_size, actual_size=disk.actual_size,
-        format=disk.format, sparse=disk.sparse, status=disk.status, storage_type=disk.storage_type,
-        content_type=disk.content_type, storage_domain_id=disk.storage_domain_id, interface=attachment.interface,
-        bootable=attachment.bootable) for attachment, disk in _attached_disks(ctx, vm)]
+    held = []
+    for attachment, disk in _attached_disks(ctx, vm):
+        image = _image_of(snapshot, attachment, disk)
+        image.status = disk.status
+        held.append(image)
+    return held
 
 
 def _held_nics(ctx: RequestContext, snapshot: m.Snapshot) -> list[SnapshotNicEntity]:
