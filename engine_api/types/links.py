@@ -58,6 +58,9 @@ def link_target(schema_cls: type[TypeSchema], key: str) -> Optional[LinkTarget]:
     for rel, attribute, item_type in schema_cls.links:
         if rel == wanted:
             return LinkTarget(attribute, _by_type_name()[item_type], "collection", rel=rel)
+    registered = _registered_collection(schema_cls, wanted)
+    if registered is not None:
+        return registered
     by_collection = _by_collection()
     for name, field in schema_cls().fields.items():
         if field.load_only or _normalized(name) != wanted:
@@ -71,3 +74,23 @@ def link_target(schema_cls: type[TypeSchema], key: str) -> Optional[LinkTarget]:
                 return LinkTarget(name, by_collection[inner], "references",
                                   source=field.attribute or name, collection=inner)
     return None
+
+
+def _registered_collection(schema_cls: type[TypeSchema], rel: str) -> Optional[LinkTarget]:
+    """A sub-collection the registry serves below entities of the type that its schema does not
+    name (a VM's ``permissions`` and ``tags``, a user's ``permissions``), inlined under the element
+    the API model gives the link."""
+    from engine_api.api import registry
+    from engine_api.model import load
+
+    nested = next((coll for coll in registry() if coll.parent is not None and coll.rel == rel
+                   and coll.parent.schema is schema_cls), None)
+    if nested is None:
+        return None
+    model = load()
+    try:
+        type_name = model.type_of_element(schema_cls.type_name).name
+    except KeyError:
+        return None
+    element = next((a.element for a in model.links(type_name) if a.link == rel), None)
+    return LinkTarget(element, nested.schema, "collection", rel=rel) if element is not None else None
