@@ -284,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only the operations of this level")
     cover.set_defaults(func=cmd_coverage)
 
+    from engine_api.control import ctl
+
+    ctl.add_parser(commands)
+
     proxy = commands.add_parser("proxy", help="serve live queries (WebSocket and Server-Sent Events) in front of "
                                               "any oVirt engine, polling each watched URI once per TTL")
     proxy.add_argument("--backend", required=True, help="the engine's API root, https://HOST/ovirt-engine/api")

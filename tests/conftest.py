@@ -43,6 +43,7 @@ def engine(live_engine: LiveEngine, request: pytest.FixtureRequest) -> LiveEngin
     marker = request.node.get_closest_marker("scenario")
     live_engine.set_transition_delay(0.05)
     live_engine.reset(marker.args[0] if marker else "empty")
+    live_engine.reset_controls()
     return live_engine
 
 

@@ -10,6 +10,8 @@ class ResetSchema(Schema):
     scenario = fields.String(load_default="demo", metadata={"description": "demo, empty or scale:N"})
     settled = fields.Boolean(load_default=True, metadata={
         "description": "apply the scenario's pending transitions at once"})
+    fresh = fields.Boolean(load_default=False, metadata={
+        "description": "seed anew (new ids) rather than give back what the first reset to it seeded"})
 
 
 class RestoredSchema(Schema):

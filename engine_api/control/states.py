@@ -2,7 +2,8 @@
 
 A snapshot holds every row and every document (:meth:`Recorder.capture`); restoring it puts them
 back in one transaction and logs the documents that differ as changes, so the change log goes
-on and feeds see a restore as the changes it makes. Snapshots live in the process's memory.
+on and feeds see a restore as the changes it makes. Snapshots, and the scenarios a reset seeded,
+live in the process's memory.
 """
 from __future__ import annotations
 
@@ -41,18 +42,39 @@ class EngineStates:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._snapshots: dict[str, tuple[SnapshotInfo, StateCapture]] = {}
+        self._scenarios: dict[tuple[str, bool], StateCapture] = {}
         self._lock = threading.Lock()
 
-    def reset(self, scenario: str = "empty", *, settled: bool = True) -> Restored:
-        """Delete every row and seed ``scenario`` (``empty``, ``demo``, ``scale:N``) afresh.
+    def reset(self, scenario: str = "empty", *, settled: bool = True, fresh: bool = False) -> Restored:
+        """Delete every row and seed ``scenario`` (``empty``, ``demo``, ``scale:N``).
+
+        The first reset to a scenario seeds it and keeps what it seeded; a later one restores
+        that, so every reset to a scenario gives back the same state, ids and times included,
+        at the cost of a restore. ``fresh`` seeds anew (new ids) and keeps that instead.
 
         With ``settled`` the scenario's pending transitions (the demo's VMs caught powering up or
         migrating) are applied at once, so that a test starts from a state nothing changes behind
         its back; without, they apply when they are due, as with ``engine-emu serve --seed``.
         """
+        started = time.perf_counter()
+        key = (scenario, settled)
+        with self._lock:
+            seeded = None if fresh else self._scenarios.get(key)
+        if seeded is not None:
+            with self.engine.db.transaction(immediate=True) as session:
+                changed = self.engine.db.recorder.restore(session, seeded)
+            self._forget_sessions()
+            return Restored(scenario, changed, time.perf_counter() - started)
+        changed = self._seed(scenario, settled)
+        with self.engine.db.transaction() as session:
+            capture = self.engine.db.recorder.capture(session)
+        with self._lock:
+            self._scenarios[key] = capture
+        return Restored(scenario, changed, time.perf_counter() - started)
+
+    def _seed(self, scenario: str, settled: bool) -> int:
         from fixtures import seed
 
-        started = time.perf_counter()
         db = self.engine.db
         with db.sessions() as session:
             head = _head(session)
@@ -64,8 +86,7 @@ class EngineStates:
             self.engine.clock.advance()
         self._forget_sessions()
         with db.sessions() as session:
-            changed = _head(session) - head
-        return Restored(scenario, changed, time.perf_counter() - started)
+            return _head(session) - head
 
     def save(self, name: str) -> SnapshotInfo:
         """Capture the whole state as snapshot ``name`` (replacing one of that name)."""
@@ -93,6 +114,13 @@ class EngineStates:
         if found is None:
             raise faults.NotFound(f"There is no snapshot named '{name}'")
         return found[0]
+
+    def delete_all(self) -> int:
+        """Forget every saved snapshot; how many there were."""
+        with self._lock:
+            count = len(self._snapshots)
+            self._snapshots.clear()
+        return count
 
     def get(self, name: str) -> SnapshotInfo:
         return self._entry(name)[0]

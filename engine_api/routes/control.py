@@ -18,7 +18,7 @@ blp = Blueprint("control", __name__, url_prefix=CONTROL_ROOT,
 @blp.response(200, s.RestoredSchema)
 @blp.doc(summary="Delete the whole state and seed a scenario afresh")
 def reset(body: dict[str, Any]) -> Any:
-    return state().states.reset(body["scenario"], settled=body["settled"])
+    return state().states.reset(body["scenario"], settled=body["settled"], fresh=body["fresh"])
 
 
 @blp.route("/snapshots", methods=["GET"])

@@ -77,9 +77,15 @@ class LiveEngine:
         ``save(name)``, ``restore(name)``, ``list()``, ``delete(name)``."""
         return self.engine.states
 
-    def reset(self, scenario: str = "empty", *, settled: bool = True) -> Any:
-        """Delete every row and seed ``scenario`` afresh (see :meth:`EngineStates.reset`)."""
-        return self.engine.states.reset(scenario, settled=settled)
+    def reset(self, scenario: str = "empty", *, settled: bool = True, fresh: bool = False) -> Any:
+        """Give back the state of ``scenario`` (see :meth:`EngineStates.reset`)."""
+        return self.engine.states.reset(scenario, settled=settled, fresh=fresh)
+
+    def reset_controls(self) -> None:
+        """Put the controls back as a new engine has them: the clock in auto mode at speed 1,
+        and no saved snapshot."""
+        self.engine.clock.set(mode="auto", speed=1.0)
+        self.engine.states.delete_all()
 
     def add_user(self, name: str, password: str) -> str:
         """A user ``name@internal`` with ``password`` (the engine's internal domain); returns his id.
