@@ -118,3 +118,36 @@ def test_the_backoff_grows_while_the_backend_fails(engine, connection):
             assert gaps == sorted(gaps) and gaps[-1] > gaps[0] * 1.5
             backend.settings = settings
             assert _messages(ws, 1, timeout=15)[0]["type"] == "result"
+
+
+def test_the_proxy_command_serves_live_queries_in_front_of_an_engine(engine, connection):
+    """``engine-emu proxy`` as a user starts it: its own process, answering a subscription."""
+    import subprocess
+    import sys
+
+    from tests.serving.served import free_port
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "engine_api.cli", "proxy", "--backend", engine.url,
+                                "--user", engine.username, "--password", engine.password, "--port", str(port),
+                                "--ttl", str(TTL)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        proxy = type("Served", (), {"url": f"http://127.0.0.1:{port}/ovirt-engine/api"})()
+
+        def subscribed():
+            if process.poll() is not None:
+                raise AssertionError(process.stdout.read())
+            try:
+                return _socket(proxy, engine.username, engine.password)
+            except OSError:
+                return None
+
+        ws = wait_for(subscribed, timeout=30)
+        with ws:
+            ws.send(json.dumps({"op": "subscribe", "id": "vms", "uri": "/vms?search=name=myvm"}))
+            message, = _messages(ws, 1)
+            assert message["type"] == "result"
+            assert [vm["name"] for vm in message["result"]["vm"]] == ["myvm"]
+    finally:
+        process.terminate()
+        process.wait(10)
