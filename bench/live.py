@@ -3,8 +3,9 @@
 In one run, against ``engine-emu serve`` (SQLite, one process, seeded with ``scale:100``):
 
 * ``live``: ``--sockets`` WebSockets (default 100) each subscribe to the same ``--queries``
-  distinct queries (default 100: ``/vms/{id}`` of as many VMs), so 10,000 live queries over 100
-  distinct ones. Then ``--writes`` VMs (one at a time, ``--rate`` a second) get a new
+  distinct queries (default 100: ``/vms/{id}`` of as many VMs, or with ``--shape searches``
+  ``/vms?search=name=…``, a collection query per VM that every VM change makes the engine
+  evaluate again), so 10,000 live queries over 100 distinct ones. Then ``--writes`` VMs (one at a time, ``--rate`` a second) get a new
   description; each subscriber's receipt of the patch is timed from the moment the write was sent.
 * ``poll 1 s``: the polling baseline at Hasura's interval on the same data, multiplexed as Hasura
   multiplexes: one poller per distinct query fetches it once a second (with ``If-None-Match``);
@@ -14,7 +15,7 @@ In one run, against ``engine-emu serve`` (SQLite, one process, seeded with ``sca
 Each phase reports the latency p50/p99/max over every (subscriber, write) pair, and the CPU the
 server process used (seconds of CPU per second of the phase). It asserts nothing about time.
 
-    python3 bench/live.py [--sockets 100] [--queries 100] [--writes 100] [--rate 10]
+    python3 bench/live.py [--sockets 100] [--queries 100] [--writes 100] [--rate 10] [--shape entities|searches]
 """
 from __future__ import annotations
 
@@ -81,8 +82,20 @@ def _writes(server: Server, ids: list[str], count: int, rate: float, sent: dict[
     done.set()
 
 
-async def _live(server: Server, ids: list[str], sockets: int, writes: int, rate: float) -> tuple[list[float], float]:
-    uris = [f"/vms/{vm_id}" for vm_id in ids]
+def _uri(vm: dict[str, str], shape: str) -> str:
+    return f"/vms/{vm['id']}" if shape == "entities" else f"/vms?search=name%3D{vm['name']}"
+
+
+def _description(answer: dict, shape: str) -> object:
+    """The VM's description in the answer to its query."""
+    found = answer if shape == "entities" else (answer.get("vm") or [{}])[0]
+    return found.get("description")
+
+
+async def _live(server: Server, vms: list[dict[str, str]], sockets: int, writes: int, rate: float,
+                shape: str) -> tuple[list[float], float]:
+    ids = [vm["id"] for vm in vms]
+    uris = [_uri(vm, shape) for vm in vms]
     received: list[float] = []
     sent: dict[str, float] = {}
     url = server.base.replace("http", "ws", 1) + "/ovirt-engine/api/ws"
@@ -106,7 +119,7 @@ async def _live(server: Server, ids: list[str], sockets: int, writes: int, rate:
                 continue
             for op in message["patch"]:
                 value = op.get("value")
-                if op["path"] == "/description" and value in sent:
+                if op["path"].endswith("/description") and value in sent:
                     received.append(time.monotonic() - sent[value])
 
     readers = [asyncio.create_task(read(ws)) for ws in connections]
@@ -128,34 +141,37 @@ async def _live(server: Server, ids: list[str], sockets: int, writes: int, rate:
     return received, cpu / elapsed
 
 
-def _poll(server: Server, ids: list[str], writes: int, rate: float) -> tuple[list[float], float, int]:
+def _poll(server: Server, vms: list[dict[str, str]], writes: int, rate: float,
+          shape: str) -> tuple[list[float], float, int]:
     """One poller per distinct query, once a second; the latency of each write to its poller."""
     sent: dict[str, float] = {}
     seen: list[float] = []
     done = threading.Event()
     requests_made = [0]
 
-    def poller(vm_id: str, offset: float) -> None:
+    ids = [vm["id"] for vm in vms]
+
+    def poller(vm: dict[str, str], offset: float) -> None:
         session = requests.Session()
         session.auth = AUTH
         etag, known = None, None
         time.sleep(offset)
         while not done.is_set() or time.monotonic() - last_write[0] < 2:
             tick = time.monotonic()
-            answer = session.get(f"{server.url}/vms/{vm_id}", headers={**JSON, **({"If-None-Match": etag} if etag
-                                                                                  else {})}, timeout=30)
+            answer = session.get(server.url + _uri(vm, shape),
+                                 headers={**JSON, **({"If-None-Match": etag} if etag else {})}, timeout=30)
             requests_made[0] += 1
             if answer.status_code == 200:
                 etag = answer.headers.get("ETag")
-                description = answer.json().get("description")
+                description = _description(answer.json(), shape)
                 if description != known and description in sent:
                     seen.append(time.monotonic() - sent[description])
                 known = description
             time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
 
     last_write = [time.monotonic() + 3600]
-    pollers = [threading.Thread(target=poller, args=(vm_id, index / len(ids)), daemon=True)
-               for index, vm_id in enumerate(ids)]
+    pollers = [threading.Thread(target=poller, args=(vm, index / len(vms)), daemon=True)
+               for index, vm in enumerate(vms)]
     for thread in pollers:
         thread.start()
     time.sleep(1.5)
@@ -175,19 +191,25 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--writes", type=int, default=100)
     parser.add_argument("--rate", type=float, default=10.0, help="writes a second")
+    parser.add_argument("--shape", choices=("entities", "searches"), default="entities",
+                        help="entities: /vms/{id}; searches: /vms?search=name=… (default entities)")
     args = parser.parse_args()
     rows = []
+
+    def listed(server: Server) -> list[dict[str, str]]:
+        return [{"id": vm["id"], "name": vm["name"]} for vm in requests.get(
+            server.url + "/vms", auth=AUTH, headers=JSON, params={"max": str(args.queries)}, timeout=60).json()["vm"]]
+
+    print(f"shape: {args.shape} ({_uri({'id': '{id}', 'name': '{name}'}, args.shape)})")
     with Server(args.queries) as server:
-        ids = [vm["id"] for vm in requests.get(server.url + "/vms", auth=AUTH, headers=JSON,
-                                               params={"max": str(args.queries)}, timeout=60).json()["vm"]]
-        latencies, cpu = asyncio.run(_live(server, ids, args.sockets, args.writes, args.rate))
-        rows.append((f"live ({args.sockets * len(ids)} queries, {len(ids)} distinct)", latencies, cpu, "-"))
+        vms = listed(server)
+        latencies, cpu = asyncio.run(_live(server, vms, args.sockets, args.writes, args.rate, args.shape))
+        rows.append((f"live ({args.sockets * len(vms)} queries, {len(vms)} distinct)", latencies, cpu, "-"))
     with Server(args.queries) as server:
-        ids = [vm["id"] for vm in requests.get(server.url + "/vms", auth=AUTH, headers=JSON,
-                                               params={"max": str(args.queries)}, timeout=60).json()["vm"]]
-        log(f"poll: {len(ids)} pollers, once a second")
-        latencies, cpu, made = _poll(server, ids, args.writes, args.rate)
-        rows.append((f"poll 1 s ({len(ids)} pollers, one per query)", latencies, cpu, str(made)))
+        vms = listed(server)
+        log(f"poll: {len(vms)} pollers, once a second")
+        latencies, cpu, made = _poll(server, vms, args.writes, args.rate, args.shape)
+        rows.append((f"poll 1 s ({len(vms)} pollers, one per query)", latencies, cpu, str(made)))
     print(f"{'phase':<44} {'samples':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU':>6} {'requests':>9}")
     for name, values, cpu, made in rows:
         print(f"{name:<44} {len(values):>8} {percentile(values, 0.5) * 1000:>8.1f} "
