@@ -20,6 +20,8 @@ from engine_api.api import CONCEPTS, registry
 from engine_api.config import Config
 from engine_api.control import CONTROL_ROOT
 from engine_api.control.clock import Clock
+from engine_api.control.fault_rules import FaultRules
+from engine_api.control.journal import SQL_ENVIRON, Journal
 from engine_api.control.states import EngineStates
 from engine_api.db import Database
 from engine_api.documents.listings import RenderedListings
@@ -47,10 +49,17 @@ class EngineState:
     ca_pem: Optional[bytes] = None
     clock: Optional[Clock] = None
     states: Optional[EngineStates] = None
+    journal: Optional[Journal] = None
+    fault_rules: Optional[FaultRules] = None
 
     def __post_init__(self) -> None:
         self.clock = self.clock or Clock(self)
         self.states = self.states or EngineStates(self)
+        if self.journal is None:
+            self.journal = Journal()
+            self.journal.watch(self.db.engine)
+        if self.fault_rules is None:
+            self.fault_rules = FaultRules()
 
 
 def _fault_response(fault: faults.Fault) -> Response:
@@ -199,7 +208,9 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     from engine_api.routes.concepts import concept_blueprints
     from engine_api.routes.control import blp as control_blueprint
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
+    from engine_api.routes.fault_rules import blp as fault_rules_blueprint
     from engine_api.routes.generic import generic_blueprint
+    from engine_api.routes.journal import blp as journal_blueprint
     from engine_api.routes.snapshots import blp as snapshots_blueprint
     from engine_api.routes.statistics import blp as statistics_blueprint
     from engine_api.routes.storage_content import blp as storage_content_blueprint
@@ -207,7 +218,8 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
 
     register_components(api.spec)
     for blueprint in [api_root, sso, *concept_blueprints(CONCEPTS), statistics_blueprint, snapshots_blueprint,
-                      storage_content_blueprint, domain_xml_blueprint, control_blueprint]:
+                      storage_content_blueprint, domain_xml_blueprint, control_blueprint, journal_blueprint,
+                      fault_rules_blueprint]:
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)
@@ -218,6 +230,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
     def _before() -> Optional[Response]:
         g.started = time.perf_counter()
         db.counter.reset()
+        engine.journal.sql.begin()
         refuse_nul_characters()
         path = request.path
         if path.startswith(CONTROL_ROOT + "/") and not _public_control_path(path):
@@ -239,6 +252,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
             entries.append(f"follow;dur={g.follow_seconds * 1000:.2f}")
         entries.append(f"total;dur={total:.2f}")
         response.headers["Server-Timing"] = ", ".join(entries)
+        request.environ[SQL_ENVIRON] = engine.journal.sql.finish(db.counter.count, db.counter.seconds)
         if "new_session" in g and response.status_code < 400:
             response.set_cookie(auth.SESSION_COOKIE, g.new_session, path="/ovirt-engine/api", secure=request.is_secure,
                                 httponly=True)

@@ -8,12 +8,16 @@ limits), so a slow or vanished client never holds a thread or a database connect
 request whose body did not arrive complete is never run. Reads (GET, HEAD, OPTIONS) and writes
 run on separate pools, so writers never queue behind a crowd of readers. When more requests wait
 than ``max_pending``, the engine answers 503 with ``Retry-After`` instead of queueing without end.
+
+Every request but the control API's is recorded in the request ``journal``, and subject to the
+``fault_rules`` before it is dispatched (see :mod:`engine_api.control`).
 """
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import io
+import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +26,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from a2wsgi.wsgi import build_environ
 
+from engine_api.control import CONTROL_ROOT
+from engine_api.control.journal import SQL_ENVIRON, normalized
 from engine_api.serving.faults import accept_of, fault_response
-from engine_api.serving.protocol import HttpLimits
+from engine_api.serving.protocol import ABORT, HttpLimits
+from engine_api.wire import codec_for_accept
 
 log = logging.getLogger("engine_api.access")
 
@@ -81,7 +88,9 @@ class EngineAsgi:
     to a thread: the change feed's long-polls and Server-Sent Events; ``sockets`` the WebSockets
     it serves (live queries). ``direct`` answers the
     bodiless requests it ``takes(scope)`` in a read thread, handing to the application those it
-    cannot answer (plain entity GETs from stored documents).
+    cannot answer (plain entity GETs from stored documents). ``journal`` (a
+    :class:`~engine_api.control.journal.Journal`) records the HTTP requests, and
+    ``fault_rules`` (:class:`~engine_api.control.fault_rules.FaultRules`) answer some badly.
     """
 
     def __init__(self, wsgi_app: Any, *, read_threads: int = 8, write_threads: int = 4,
@@ -90,7 +99,7 @@ class EngineAsgi:
                  on_shutdown: Optional[Callable[[], None]] = None,
                  streams: Optional["NativeEndpoint"] = None,
                  sockets: Optional["NativeEndpoint"] = None,
-                 direct: Optional[DirectAnswers] = None) -> None:
+                 direct: Optional[DirectAnswers] = None, journal: Any = None, fault_rules: Any = None) -> None:
         self.reads = BufferedWsgi(wsgi_app, read_threads, "engine-emu-read")
         self.writes = BufferedWsgi(wsgi_app, write_threads, "engine-emu-write")
         self.limits = limits or HttpLimits()
@@ -101,16 +110,30 @@ class EngineAsgi:
         self.streams = streams
         self.sockets = sockets
         self.direct = direct
+        self.journal = journal
+        self.fault_rules = fault_rules
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.streams is not None and self.streams.serves(scope):
-                await self.streams(scope, receive, send)
-            elif self.sockets is not None and self.sockets.serves(scope):
-                await self.sockets(scope, receive, send)
-            else:
-                await self._http(scope, receive, send)
+            controlled = not _is_control(scope["path"])
+            entry = self.journal.begin(scope) if controlled and self.journal is not None else None
+            if entry is not None:
+                send = self._recording(entry, send)
+            try:
+                native = next((endpoint for endpoint in (self.streams, self.sockets)
+                               if endpoint is not None and endpoint.serves(scope)), None)
+                if native is None:
+                    await self._http(scope, receive, send, entry, controlled)
+                    return
+                if entry is not None:
+                    entry.answered_by = "stream"
+                served = await self._faulted(scope, b"", send, entry) if controlled else send
+                if served is not None:
+                    await native(scope, receive, served)
+            finally:
+                if entry is not None:
+                    self.journal.finish(entry)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket" and self.sockets is not None and self.sockets.serves(scope):
@@ -131,7 +154,62 @@ class EngineAsgi:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _recording(self, entry: Any, send: Send) -> Send:
+        """``send``, noting the status in the journal's ``entry`` and keeping it once the answer is
+        complete (before the client can read it whole)."""
+        journal = self.journal
+
+        async def send_and_record(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                journal.finish(entry)
+            await send(message)
+
+        return send_and_record
+
+    async def _faulted(self, scope: Scope, body: bytes, send: Send, entry: Any) -> Optional[Send]:
+        """Apply the first fault rule that takes the request: after its delay, None when the rule
+        answered it, else the ``send`` to serve it with (one that cuts the answer short, for a
+        ``truncated`` rule)."""
+        rules = self.fault_rules
+        if rules is None or not rules.active:
+            return send
+        injection = rules.injection(scope["method"], scope["path"], scope["headers"], body)
+        if injection is None:
+            return send
+        if entry is not None:
+            entry.fault_rule = injection.rule
+        if injection.delay > 0:
+            await asyncio.sleep(injection.delay)
+        fault = injection.fault
+        if fault is None:
+            return send
+        abort = scope.get("extensions", {}).get(ABORT)
+        if fault == "truncated":
+            return _truncating(send, abort)
+        if entry is not None:
+            entry.answered_by = "fault rule"
+        accept = accept_of(scope["headers"])
+        if fault == "status":
+            status = injection.status or 500
+            detail = injection.detail or f"The engine-emu fault rule {injection.rule} answered this request"
+            if normalized(scope["path"], "")[0].startswith(SSO_PATHS):
+                await _send_sso_error(send, status, detail, injection.retry_after)
+            else:
+                await _send_fault(send, status, detail, accept, retry_after=injection.retry_after)
+        elif fault in ("drop", "reset"):
+            await _abort(send, abort, reset=fault == "reset")
+        else:
+            codec = codec_for_accept(accept)
+            content = _MALFORMED[codec.content_type] if fault == "malformed" else b""
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", codec.content_type.encode()), (b"content-length", str(len(content)).encode())]})
+            await send({"type": "http.response.body", "body": content, "more_body": False})
+        return None
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, entry: Any = None,
+                    controlled: bool = True) -> None:
         started = time.perf_counter()
         accept = accept_of(scope["headers"])
         status_seen: list[int] = []
@@ -143,6 +221,8 @@ class EngineAsgi:
 
         try:
             problem = _refusal_of(scope)
+            if entry is not None:
+                entry.answered_by = "engine"
             if problem is not None:
                 await _send_fault(send_and_watch, 400, problem, accept)
                 return
@@ -156,14 +236,24 @@ class EngineAsgi:
                 await _send_fault(send_and_watch, refused.status, refused.detail, accept, close=refused.close)
                 return
             except _Disconnected:
+                if entry is not None:
+                    entry.answered_by = None
                 return
+            if entry is not None:
+                self.journal.took_body(entry, body)
+                entry.answered_by = "application"
+            if controlled:
+                served = await self._faulted(scope, body, send_and_watch, entry)
+                if served is None:
+                    return
+                send_and_watch = served
             pool = self.reads if scope["method"] in SAFE_METHODS else self.writes
             self.pending += 1
             try:
                 if not body and self.direct is not None and self.direct.takes(scope) \
-                        and await self._answer_directly(scope, send_and_watch):
+                        and await self._answer_directly(scope, send_and_watch, entry):
                     return
-                await pool(scope, body, send_and_watch)
+                await pool(scope, body, send_and_watch, entry)
             finally:
                 self.pending -= 1
         finally:
@@ -174,7 +264,7 @@ class EngineAsgi:
                           "?" + query if query else "", status_seen[0] if status_seen else "-",
                           (time.perf_counter() - started) * 1000)
 
-    async def _answer_directly(self, scope: Scope, send: Send) -> bool:
+    async def _answer_directly(self, scope: Scope, send: Send, entry: Any = None) -> bool:
         """Whether ``direct`` answered the request; when it fails or declines, the application
         answers it (and turns a database failure into its fault)."""
         direct = self.direct
@@ -188,6 +278,9 @@ class EngineAsgi:
         if answer is None:
             return False
         status, headers, content = answer
+        if entry is not None:
+            entry.answered_by = "direct"
+            entry.took_sql_timing(headers)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content, "more_body": False})
         return True
@@ -230,6 +323,70 @@ class EngineAsgi:
         return body
 
 
+def _is_control(path: str) -> bool:
+    """Whether a request is the control API's, however its path is spelled."""
+    if "emu" not in path:
+        return False
+    routed = normalized(path, "")[0]
+    return routed == CONTROL_ROOT or routed.startswith(CONTROL_ROOT + "/")
+
+
+SSO_PATHS = ("/ovirt-engine/sso/", "/ovirt-engine/services/sso-logout")
+"""Paths of the engine's SSO, whose errors are OAuth's JSON rather than oVirt faults."""
+
+
+async def _send_sso_error(send: Send, status: int, detail: str, retry_after: Optional[int]) -> None:
+    """An error of the SSO as the engine answers them: ``{"error_code": …, "error": …}`` in JSON."""
+    code = ("access_denied" if status in (401, 403) else "temporarily_unavailable" if status == 503
+            else "server_error" if status >= 500 else "invalid_request")
+    body = json.dumps({"error_code": code, "error": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+_MALFORMED = {
+    "application/xml": b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<fault><reason>Operation F",
+    "application/json": b'{"reason": "Operation F',
+}
+"""What a ``malformed`` fault rule answers in each format: text cut in the middle of a value."""
+
+
+def _truncating(send: Send, abort: Optional[Callable[..., None]]) -> Send:
+    """``send`` for an answer cut short: its headers promise a body (``Content-Length``) of which
+    half is sent before the connection is closed."""
+    start: Optional[dict[str, Any]] = None
+    cut = False
+
+    async def send_cut(message: dict[str, Any]) -> None:
+        nonlocal start, cut
+        if message["type"] == "http.response.start":
+            start = {**message, "headers": [(n, v) for n, v in message.get("headers", []) if n != b"content-length"]}
+            return
+        if start is None or cut:
+            return
+        cut = True
+        body = message.get("body", b"")
+        if not message.get("more_body", False):
+            start["headers"].append((b"content-length", str(max(len(body), 1)).encode()))
+        await send(start)
+        await send({"type": "http.response.body", "body": body[:len(body) // 2], "more_body": True})
+        await _abort(send, abort)
+
+    return send_cut
+
+
+async def _abort(send: Send, abort: Optional[Callable[..., None]], reset: bool = False) -> None:
+    """Close the connection without completing an answer. Without the protocol's abort, an
+    answer that promises a body and sends none leaves the server to close it."""
+    if abort is not None:
+        abort(reset=reset)
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+
+
 def _refusal_of(scope: Scope) -> Optional[str]:
     """Why a request cannot be handed to a WSGI application, if it cannot."""
     try:
@@ -249,7 +406,8 @@ class BufferedWsgi:
         self.app = app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
 
-    async def __call__(self, scope: Scope, body: bytes, send: Send) -> None:
+    async def __call__(self, scope: Scope, body: bytes, send: Send, entry: Any = None) -> None:
+        """Serve one request; ``entry`` (its journal entry) gets the SQL the application ran."""
         environ = build_environ(scope, io.BytesIO(body))  # type: ignore[arg-type]
         context = contextvars.copy_context()
         loop = asyncio.get_running_loop()
@@ -259,6 +417,9 @@ class BufferedWsgi:
             logging.getLogger(__name__).exception("the application failed on %s %s", scope["method"], scope["path"])
             await _send_fault(send, 500, "Internal error", accept_of(scope["headers"]))
             return
+        finally:
+            if entry is not None and SQL_ENVIRON in environ:
+                entry.sql = environ[SQL_ENVIRON]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content, "more_body": False})
 

@@ -15,6 +15,8 @@ keep-alive connection between two requests.
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 import threading
 import weakref
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from engine_api.serving.faults import accept_of, fault_response
 
 #: The scope extension under which a request finds its :class:`ChunkWriter`.
 CHUNK_WRITER = "engine_emu.chunk_writer"
+#: The scope extension under which a request finds its :class:`ConnectionAbort`.
+ABORT = "engine_emu.abort"
 
 
 class _LastChunk(threading.local):
@@ -65,6 +69,32 @@ class ChunkWriter:
         if body:
             cycle.transport.write(_chunk_of(body))
         return True
+
+
+class ConnectionAbort:
+    """Ends a request's connection at once, whatever of its answer was sent: what a fault rule
+    does to drop a request or cut its answer short. The application's later messages are ignored,
+    as a vanished client's are. ``reset=True`` resets the connection (the peer reads ECONNRESET)
+    instead of closing it in order."""
+
+    def __init__(self, cycle: Any) -> None:
+        self._cycle = weakref.ref(cycle)
+
+    def __call__(self, reset: bool = False) -> None:
+        cycle = self._cycle()
+        if cycle is None:
+            return
+        cycle.disconnected = True
+        cycle.message_event.set()
+        transport = cycle.transport
+        if transport.is_closing():
+            return
+        connection = transport.get_extra_info("socket")
+        if reset and connection is not None:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        else:
+            transport.close()
 
 
 @dataclass(frozen=True)
@@ -148,7 +178,9 @@ class EngineHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None and cycle.scope is self.scope:
-            self.scope.setdefault("extensions", {})[CHUNK_WRITER] = ChunkWriter(cycle)
+            extensions = self.scope.setdefault("extensions", {})
+            extensions[CHUNK_WRITER] = ChunkWriter(cycle)
+            extensions[ABORT] = ConnectionAbort(cycle)
 
     # Refusals
     def send_400_response(self, msg: str) -> None:

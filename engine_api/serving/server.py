@@ -137,7 +137,8 @@ def engine_asgi(app: Flask, options: ServeOptions) -> EngineAsgi:
         limits = replace(limits, max_body_bytes=config.max_body_bytes)
     return EngineAsgi(app, read_threads=options.read_threads, write_threads=options.write_threads,
                       max_pending=options.max_pending, limits=limits, on_startup=start, on_shutdown=stop,
-                      streams=changes, sockets=live, direct=DirectReads(engine, app.url_map))
+                      streams=changes, sockets=live, direct=DirectReads(engine, app.url_map),
+                      journal=engine.journal, fault_rules=engine.fault_rules)
 
 
 def raise_open_files_limit() -> int:

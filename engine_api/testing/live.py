@@ -77,15 +77,32 @@ class LiveEngine:
         ``save(name)``, ``restore(name)``, ``list()``, ``delete(name)``."""
         return self.engine.states
 
+    @property
+    def journal(self) -> Any:
+        """The requests the engine served (:class:`~engine_api.control.journal.Journal`):
+        ``requests(method=, path=, header=, since=, until=, status=, marked=, limit=)``,
+        ``count(...)``, ``last(...)``, ``clear()``; each entry's ``marks`` say what a real engine
+        would refuse or ignore in it."""
+        return self.engine.journal
+
+    @property
+    def fault_rules(self) -> Any:
+        """Requests answered badly on purpose (:class:`~engine_api.control.fault_rules.FaultRules`):
+        ``add(path=, method=, status=503 | fault="drop", delay=2.0, times=1, probability=)``,
+        ``list()``, ``remove(rule_id)``, ``clear()``."""
+        return self.engine.fault_rules
+
     def reset(self, scenario: str = "empty", *, settled: bool = True, fresh: bool = False) -> Any:
         """Give back the state of ``scenario`` (see :meth:`EngineStates.reset`)."""
         return self.engine.states.reset(scenario, settled=settled, fresh=fresh)
 
     def reset_controls(self) -> None:
         """Put the controls back as a new engine has them: the clock in auto mode at speed 1,
-        and no saved snapshot."""
+        no saved snapshot, an empty journal and no fault rule."""
         self.engine.clock.set(mode="auto", speed=1.0)
         self.engine.states.delete_all()
+        self.engine.journal.clear()
+        self.engine.fault_rules.clear()
 
     def add_user(self, name: str, password: str) -> str:
         """A user ``name@internal`` with ``password`` (the engine's internal domain); returns his id.
