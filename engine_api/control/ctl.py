@@ -12,6 +12,7 @@ import sys
 from typing import Any, Callable
 
 from engine_api.control.client import ControlClient, ControlError, env_url
+from engine_api.control.fault_rules import FAULTS
 
 #: A subcommand: the request it makes from its arguments, as (method, path, body, query).
 Request = tuple[str, str, Any, Any]
@@ -61,10 +62,107 @@ def add_parser(commands: Any) -> None:
                                             {k: v for k, v in (("entity", a.entity), ("steps", a.steps)) if v},
                                             None))
 
+    journal = actions.add_parser("journal", help="the requests the engine served: list, count, clear, settings")
+    journals = journal.add_subparsers(dest="journal", required=True)
+    for name, help_text, path in (("list", "the requests that match the filters, oldest first", "/journal"),
+                                  ("count", "how many requests match the filters", "/journal/count")):
+        action = journals.add_parser(name, help=help_text)
+        _journal_filters(action)
+        action.set_defaults(request=lambda a, path=path: ("GET", path, None, _journal_query(a)))
+    journals.add_parser("clear", help="forget every request").set_defaults(
+        request=lambda a: ("DELETE", "/journal", None, None))
+    settings = journals.add_parser("settings", help="show or change how much the journal keeps")
+    settings.add_argument("--capacity", type=int, help="requests kept at most (0: record none)")
+    settings.add_argument("--body-bytes", type=int, help="bytes of each body kept")
+    settings.add_argument("--max-bytes", type=int, help="bytes of bodies and statements kept in all")
+    settings.set_defaults(request=_journal_settings)
+
+    fault = actions.add_parser("faults", help="fault rules: add, list, get, remove, clear")
+    faults = fault.add_subparsers(dest="faults", required=True)
+    add = faults.add_parser("add", help="answer matching requests with a fault, late, cut short or not at all")
+    add.add_argument("--path", default="**", help="a glob: * within a segment, ** across; relative to the API "
+                                                  "root unless it starts with / (default: any path)")
+    add.add_argument("--method", help="GET, or several: GET,POST (default: any)")
+    add.add_argument("--header", help="Name, or Name:value (a glob)")
+    add.add_argument("--body", help="a regular expression found in the request body")
+    answer = add.add_mutually_exclusive_group()
+    answer.add_argument("--status", type=int, help="answer an oVirt fault with this status")
+    answer.add_argument("--fault", choices=FAULTS, help="drop, reset, malformed, empty, truncated (or status)")
+    add.add_argument("--detail", help="the detail of a status fault")
+    add.add_argument("--retry-after", type=int, help="seconds of a status fault's Retry-After")
+    delay = add.add_mutually_exclusive_group()
+    delay.add_argument("--delay", type=float, metavar="SECONDS", help="a fixed latency")
+    delay.add_argument("--uniform", metavar="LOWER:UPPER", help="a latency drawn uniformly, in seconds")
+    delay.add_argument("--lognormal", metavar="MEDIAN:SIGMA", help="a latency drawn log-normally, in seconds")
+    add.add_argument("--max-delay", type=float, help="a ceiling on a drawn latency")
+    add.add_argument("--probability", type=float, help="the chance it applies to a match, 0 to 1")
+    add.add_argument("--times", type=int, help="apply to so many requests, then remove the rule")
+    add.add_argument("--seed", type=int, help="the seed of its draws")
+    add.set_defaults(request=_fault_rule)
+    faults.add_parser("list", help="the rules, in the order they apply").set_defaults(
+        request=lambda a: ("GET", "/faults", None, None))
+    for name, help_text, method in (("get", "the rule ID", "GET"), ("remove", "remove the rule ID", "DELETE")):
+        action = faults.add_parser(name, help=help_text)
+        action.add_argument("id")
+        action.set_defaults(request=lambda a, method=method: (method, f"/faults/{a.id}", None, None))
+    faults.add_parser("clear", help="remove every rule").set_defaults(
+        request=lambda a: ("DELETE", "/faults", None, None))
+
 
 def _time(args: argparse.Namespace) -> Request:
     change = {key: value for key, value in (("mode", args.mode), ("speed", args.speed)) if value is not None}
     return ("PUT", "/time", change, None) if change else ("GET", "/time", None, None)
+
+
+def _journal_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--method", help="GET, or several: GET,POST")
+    parser.add_argument("--path", help="a glob: * within a segment, ** across (/ovirt-engine/api/vms/*)")
+    parser.add_argument("--header", help="Name (sent at all) or Name:value (a glob)")
+    parser.add_argument("--since", help="seconds since the epoch, or ISO 8601")
+    parser.add_argument("--until", help="seconds since the epoch, or ISO 8601")
+    parser.add_argument("--status", help="404, a class (4xx), or several: 200,201")
+    marks = parser.add_mutually_exclusive_group()
+    marks.add_argument("--marked", action="store_const", const="true", help="only requests a real engine would "
+                                                                           "refuse or ignore in part")
+    marks.add_argument("--clean", dest="marked", action="store_const", const="false", help="only the others")
+    parser.add_argument("--limit", type=int, help="the most recent so many")
+
+
+def _journal_query(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("method", "path", "header", "since", "until", "status", "marked", "limit")
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _journal_settings(args: argparse.Namespace) -> Request:
+    change = {key: value for key, value in (("capacity", args.capacity), ("body_bytes", args.body_bytes),
+                                            ("max_bytes", args.max_bytes)) if value is not None}
+    return ("PUT", "/journal/settings", change, None) if change else ("GET", "/journal/settings", None, None)
+
+
+def _fault_rule(args: argparse.Namespace) -> Request:
+    rule: dict[str, Any] = {key: getattr(args, key) for key in (
+        "path", "method", "header", "body", "status", "fault", "detail", "retry_after", "probability", "times",
+        "seed") if getattr(args, key) is not None}
+    delay: dict[str, Any] = {}
+    if args.delay is not None:
+        delay = {"type": "fixed", "seconds": args.delay}
+    for kind, spelled, names in (("uniform", args.uniform, ("lower", "upper")),
+                                 ("lognormal", args.lognormal, ("median", "sigma"))):
+        if spelled is not None:
+            delay = {"type": kind, **dict(zip(names, _two_numbers(spelled, f"--{kind}")))}
+    if args.max_delay is not None:
+        delay["max"] = args.max_delay
+    if delay:
+        rule["delay"] = delay
+    return ("POST", "/faults", rule, None)
+
+
+def _two_numbers(text: str, option: str) -> tuple[float, float]:
+    try:
+        first, second = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise SystemExit(f"engine-emu ctl: {option} takes two numbers separated by a colon, not '{text}'") from None
+    return first, second
 
 
 def run(args: argparse.Namespace) -> int:

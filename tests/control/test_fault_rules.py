@@ -277,3 +277,32 @@ def test_the_control_api_lists_gets_and_clears_rules_and_is_never_faulted(engine
     cleared = http.delete(control(engine, "/faults"))
     assert cleared.status_code == 200 and cleared.json() == {"removed": 2}
     assert http.get(engine.url + "/vms").status_code == 200
+
+
+@pytest.mark.scenario("demo")
+def test_ctl_adds_lists_and_removes_rules(engine, http, capsys):
+    from engine_api.cli import main
+
+    def ctl(*args: str):
+        code = main(["ctl", "--url", engine.url, "--user", engine.username, "--password", engine.password, *args])
+        captured = capsys.readouterr()
+        return code, json.loads(captured.out) if captured.out else captured.err
+
+    code, rule = ctl("faults", "add", "--path", "vms", "--method", "GET", "--status", "503", "--times", "1")
+    assert code == 0 and rule["status"] == 503 and rule["times"] == 1
+    code, late = ctl("faults", "add", "--path", "hosts", "--lognormal", "0.01:0.5", "--max-delay", "0.05",
+                     "--seed", "3")
+    assert code == 0 and late["delay"] == {"type": "lognormal", "median": 0.01, "sigma": 0.5, "max": 0.05,
+                                           "seconds": None, "lower": None, "upper": None}
+    assert [r["id"] for r in ctl("faults", "list")[1]["rules"]] == [rule["id"], late["id"]]
+    assert http.get(engine.url + "/vms").status_code == 503
+    assert http.get(engine.url + "/vms").status_code == 200
+    assert http.get(engine.url + "/hosts").status_code == 200
+    assert ctl("faults", "get", late["id"])[1]["applied"] == 1
+    code, error = ctl("faults", "get", rule["id"])
+    assert code == 1 and f"There is no fault rule {rule['id']}" in error
+    code, error = ctl("faults", "add", "--fault", "drop", "--probability", "1.5")
+    assert code == 1 and "probability" in error
+    assert ctl("faults", "remove", late["id"])[1]["id"] == late["id"]
+    ctl("faults", "add", "--fault", "drop", "--path", "/ovirt-engine/api/nothing")
+    assert ctl("faults", "clear") == (0, {"removed": 1})

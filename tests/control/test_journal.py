@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
 import requests
 from lxml import etree
 
-from engine_api.control.journal import DEFAULT_BODY_BYTES, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES
+from engine_api.control.journal import (
+    DEFAULT_BODY_BYTES,
+    DEFAULT_CAPACITY,
+    DEFAULT_MAX_BYTES,
+)
 from tests.serving.rawhttp import exchange
 
 
@@ -249,3 +254,29 @@ def test_the_ring_keeps_the_latest_within_its_bounds(engine, http):
                   headers={"Content-Type": "application/xml"})
     assert 1 <= engine.journal.count() <= 2
     assert engine.journal.setting().kept_bytes <= 2000
+
+
+@pytest.mark.scenario("demo")
+def test_ctl_lists_counts_and_clears_the_journal(engine, http, capsys):
+    from engine_api.cli import main
+
+    def ctl(*args: str):
+        code = main(["ctl", "--url", engine.url, "--user", engine.username, "--password", engine.password, *args])
+        captured = capsys.readouterr()
+        return code, json.loads(captured.out) if captured.out else captured.err
+
+    http.get(engine.url + "/vms", params={"bogus": "1"})
+    http.get(engine.url + "/hosts", headers={"Accept": "application/json"})
+    assert ctl("journal", "count") == (0, {"count": 2})
+    code, listed = ctl("journal", "list", "--path", "vms", "--marked")
+    assert code == 0 and listed["count"] == 1
+    assert listed["requests"][0]["marks"][0]["name"] == "bogus"
+    assert ctl("journal", "count", "--header", "accept:*json", "--method", "GET",
+               "--status", "2xx") == (0, {"count": 1})
+    assert ctl("journal", "count", "--clean") == (0, {"count": 1})
+    code, error = ctl("journal", "count", "--status", "teapot")
+    assert code == 1 and "'status'" in error
+    code, setting = ctl("journal", "settings", "--capacity", "50")
+    assert code == 0 and setting["capacity"] == 50 and setting["kept"] == 2
+    assert ctl("journal", "clear") == (0, {"removed": 2})
+    assert engine.journal.count() == 0
