@@ -67,7 +67,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db = Database(config.database_url(), pool_size=1)
     db.create_schema()
     if args.seed:
-        if seed(db, args.seed, progress=_progress(), admin_user=config.admin_user):
+        try:
+            seeded = seed(db, args.seed, progress=_progress(), admin_user=config.admin_user)
+        except ValueError as error:
+            raise SystemExit(f"engine-emu: {error}") from None
+        if seeded:
             print(f"seeded scenario '{args.seed}'", file=sys.stderr)
         else:
             print("database already holds data; not seeding (use a new --database or --state-dir)",
@@ -99,8 +103,63 @@ def cmd_seed(args: argparse.Namespace) -> int:
     config = _config(args)
     db = Database(config.database_url())
     db.create_schema()
-    seeded = seed(db, args.scenario, progress=_progress(), admin_user=config.admin_user)
+    try:
+        seeded = seed(db, args.scenario, progress=_progress(), admin_user=config.admin_user)
+    except ValueError as error:
+        raise SystemExit(f"engine-emu: {error}") from None
     print("seeded" if seeded else "database already holds data; nothing seeded", file=sys.stderr)
+    return 0
+
+
+def _import_progress(stream=sys.stderr):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    width = [0]
+
+    def report(done: int, total: int, what: str) -> None:
+        line = f"importing: {done}/{total} requests, {time.perf_counter() - started:.1f}s ({what})"
+        width[0] = max(width[0], len(line))
+        stream.write("\r" + line.ljust(width[0]))
+        stream.flush()
+
+    return report
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import json
+
+    from fixtures.imported import ImportFailed, Source, read_engine, write_scenario
+
+    password = args.password if args.password is not None else os.environ.get("ENGINE_EMU_IMPORT_PASSWORD")
+    if not password:
+        print("engine-emu import: give --password or ENGINE_EMU_IMPORT_PASSWORD", file=sys.stderr)
+        return 2
+    if args.events < 0:
+        print("engine-emu import: --events is a number of events, 0 or more", file=sys.stderr)
+        return 2
+    source = Source(args.url, args.user, password, insecure=args.insecure, ca_file=args.ca_file)
+    report = _import_progress()
+    try:
+        scenario = read_engine(source, events=args.events, progress=report)
+    except ImportFailed as error:
+        print(f"\nengine-emu import: {error}", file=sys.stderr)
+        return 1
+    sys.stderr.write("\n")
+    entities = sum(len(value) if isinstance(value, list) else sum(len(items) for items in value.values())
+                   for value in scenario["entities"].values())
+    summary = (f"{entities} entities and {len(scenario['documents'])} stored documents from "
+               f"{scenario['source']['url']} in {scenario['source']['requests']} requests")
+    if args.output == "-":
+        json.dump(scenario, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        print(summary, file=sys.stderr)
+        return 0
+    target = Path(args.output)
+    try:
+        write_scenario(scenario, target)
+    except OSError as error:
+        print(f"engine-emu import: cannot write {target}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {target}: {summary}; seed it with engine-emu serve --seed {target}", file=sys.stderr)
     return 0
 
 
@@ -232,7 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--database", help="SQLAlchemy URL; default: an SQLite file in the state directory")
     serve.add_argument("--state-dir", help="where the SQLite file and certificates live (default ./var)")
-    serve.add_argument("--seed", default="demo", help="scenario for a new database: demo, empty or scale:N")
+    serve.add_argument("--seed", default="demo",
+                       help="scenario for a new database: demo, empty, scale:N or a scenario file (FILE.json)")
     serve.add_argument("--transition-delay", type=float, default=None,
                        help="seconds per step of asynchronous state changes (0: instant)")
     serve.add_argument("--monitor-interval", type=float, default=None,
@@ -255,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     seed_cmd = commands.add_parser("seed", help="seed a database with a scenario")
-    seed_cmd.add_argument("scenario", help="demo, empty or scale:N")
+    seed_cmd.add_argument("scenario", help="demo, empty, scale:N or a scenario file (FILE.json)")
     seed_cmd.add_argument("--database")
     seed_cmd.add_argument("--state-dir")
     seed_cmd.set_defaults(func=cmd_seed)
@@ -299,6 +359,20 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--host", default="127.0.0.1")
     proxy.add_argument("--port", type=int, default=8081)
     proxy.set_defaults(func=cmd_proxy)
+
+    importing = commands.add_parser("import", help="copy a real engine's inventory into a scenario file that "
+                                                   "--seed accepts (secrets are not copied)")
+    importing.add_argument("url", help="the engine's API URL, https://HOST/ovirt-engine/api")
+    importing.add_argument("--user", required=True, help="the account to read with (admin@internal…)")
+    importing.add_argument("--password", default=None, help="its password (or ENGINE_EMU_IMPORT_PASSWORD)")
+    trust = importing.add_mutually_exclusive_group()
+    trust.add_argument("--insecure", action="store_true", help="do not verify the engine's TLS certificate")
+    trust.add_argument("--ca-file", help="the CA certificate (PEM) the engine's TLS certificate is signed by")
+    importing.add_argument("--output", "-o", default="scenario.json", help="file to write (default scenario.json; "
+                                                                          "- for stdout)")
+    importing.add_argument("--events", type=int, default=1000,
+                           help="how many of the most recent events to copy (default 1000; 0: none)")
+    importing.set_defaults(func=cmd_import)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", help="file to write (default openapi/openapi.json; - for stdout)")
