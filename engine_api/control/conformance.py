@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Optional, Union
+from urllib.parse import parse_qsl
 
 from lxml import etree
 
@@ -87,8 +88,6 @@ def marks_of(entry: Any) -> tuple[Mark, ...]:
     found = operation_of(entry.method, relative)
     if isinstance(found, Mark):
         return (*marks, found)
-    from urllib.parse import parse_qsl
-
     marks.extend(parameter_marks(found, [name for name, _ in parse_qsl(query, keep_blank_values=True)]))
     if entry.body_bytes and (found.body_type is not None or found.action is not None):
         marks.extend(body_marks(found, entry.raw_body, entry.content_type, entry.body_truncated))

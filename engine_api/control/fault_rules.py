@@ -217,8 +217,9 @@ class FaultRules:
         with self._lock:
             if len(self._rules) >= MAX_RULES:
                 raise faults.BadRequest(f"There are {MAX_RULES} fault rules already: remove some first")
-            rule = FaultRule(str(self._next_id), path.strip(), methods, header, body, fault, status, detail,
-                             retry_after, latency, probability, times, seed, _path=path_pattern(path.strip()),
+            rule = FaultRule(id=str(self._next_id), path=path.strip(), method=methods, header=header, body=body,
+                             fault=fault, status=status, detail=detail, retry_after=retry_after, delay=latency,
+                             probability=probability, times=times, seed=seed, _path=path_pattern(path.strip()),
                              _header=condition, _body=pattern, _rng=random.Random(seed))
             self._next_id += 1
             self._rules.append(rule)

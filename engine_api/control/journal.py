@@ -492,7 +492,7 @@ class Journal:
         for name, value, low, high in checks:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or not low <= value <= high):
-                raise faults.InvalidValue(f"Invalid value '{value}' for '{name}': expected a whole number "
+                raise faults.BadRequest(f"Invalid value '{value}' for '{name}': expected a whole number "
                                           f"from {low} to {high}")
         with self._lock:
             if capacity is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, post_dump, pre_load, validate
 
 from engine_api.control import CONTROL_ROOT
 from engine_api.control.fault_rules import DELAYS, FAULTS
@@ -22,6 +22,10 @@ class DelaySchema(Schema):
     median = fields.Float(metadata={"description": "lognormal: the median latency"})
     sigma = fields.Float(metadata={"description": "lognormal: the standard deviation of the latency's logarithm"})
     max = fields.Float(allow_none=True, metadata={"description": "a ceiling on the latency"})
+
+    @post_dump
+    def _given(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if value is not None}
 
 
 class FaultRuleRequestSchema(Schema):

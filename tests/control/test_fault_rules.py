@@ -292,8 +292,7 @@ def test_ctl_adds_lists_and_removes_rules(engine, http, capsys):
     assert code == 0 and rule["status"] == 503 and rule["times"] == 1
     code, late = ctl("faults", "add", "--path", "hosts", "--lognormal", "0.01:0.5", "--max-delay", "0.05",
                      "--seed", "3")
-    assert code == 0 and late["delay"] == {"type": "lognormal", "median": 0.01, "sigma": 0.5, "max": 0.05,
-                                           "seconds": None, "lower": None, "upper": None}
+    assert code == 0 and late["delay"] == {"type": "lognormal", "median": 0.01, "sigma": 0.5, "max": 0.05}
     assert [r["id"] for r in ctl("faults", "list")[1]["rules"]] == [rule["id"], late["id"]]
     assert http.get(engine.url + "/vms").status_code == 503
     assert http.get(engine.url + "/vms").status_code == 200
@@ -306,3 +305,18 @@ def test_ctl_adds_lists_and_removes_rules(engine, http, capsys):
     assert ctl("faults", "remove", late["id"])[1]["id"] == late["id"]
     ctl("faults", "add", "--fault", "drop", "--path", "/ovirt-engine/api/nothing")
     assert ctl("faults", "clear") == (0, {"removed": 1})
+
+
+def test_the_change_feed_is_journaled_and_subject_to_rules(engine, http):
+    feed = http.get(engine.url + "/changes", headers={"Accept": "application/json"})
+    assert feed.status_code == 200 and "revision" in feed.json()
+    entry = engine.journal.last(path="changes")
+    assert entry.answered_by == "stream" and entry.status == 200
+    assert [(m.kind, m.name) for m in entry.marks] == [("path", "/ovirt-engine/api/changes")]
+
+    engine.fault_rules.add(path="changes", status=503, retry_after=2, times=1)
+    refused = http.get(engine.url + "/changes", headers={"Accept": "application/json"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+    assert refused.json()["reason"] == "Service Unavailable"
+    assert engine.journal.last(path="changes").answered_by == "fault rule"
+    assert http.get(engine.url + "/changes", headers={"Accept": "application/json"}).status_code == 200
