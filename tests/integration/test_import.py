@@ -153,6 +153,30 @@ def test_a_copy_keeps_what_clients_added_to_the_source(engine, connection, copy,
             m.Vm.name == "myvm", m.VmDevice.type == "graphics")))
     assert {kind for kind, _ in assigned} == {"vms", "hosts", "templates", "users"}
     assert "rhel9.iso" in cdrom_paths and graphics == ["spice", "vnc"]
+    # The VMs storage domains hold, which have no documents, read the same.
+    held = _held_vm_answers(engine)
+    assert any(answer.get("vm") for path, answer in held.items() if "unregistered" in path)
+    assert any(answer.get("disk") for path, answer in held.items() if path.endswith("/disks"))
+    assert _held_vm_answers(copy) == held
+
+
+def _held_vm_answers(live: LiveEngine) -> dict[str, Any]:
+    """The JSON answers of the VMs each storage domain holds, and of their disks and disk attachments."""
+    import requests
+
+    with requests.Session() as session:
+        session.auth = (live.username, live.password)
+        session.headers["Accept"] = "application/json"
+        answers: dict[str, Any] = {}
+        for domain in session.get(f"{live.url}/storagedomains").json()["storage_domain"]:
+            for query in ("", "?unregistered=true"):
+                path = f"/storagedomains/{domain['id']}/vms{query}"
+                answers[path] = session.get(live.url + path).json()
+                for vm in answers[path].get("vm", []):
+                    for rel in ("disks", "diskattachments"):
+                        below = f"/storagedomains/{domain['id']}/vms/{vm['id']}/{rel}"
+                        answers[below] = session.get(live.url + below).json()
+        return answers
 
 
 @pytest.mark.scenario("demo")
