@@ -321,3 +321,126 @@ def test_follow_inlines_the_tags_and_permissions_the_import_reads(http, engine):
     admin = answer.json()["user"][0]
     assert [p["role"]["id"] for p in admin["permissions"]["permission"]] == ["00000000-0000-0000-0000-000000000001"]
     assert http.get(engine.url + "/vms", params={"follow": "tags,permissions"}).status_code == 200
+
+
+def _ref(collection: str, entity_id: str) -> dict[str, str]:
+    return {"href": f"/ovirt-engine/api/{collection}/{entity_id}", "id": entity_id}
+
+
+DC, CLUSTER, HOST, DOMAIN, NET, PROFILE = (f"1000000{n}-0000-4000-8000-000000000000" for n in range(6))
+VM, DISK, NIC, POOL = (f"2000000{n}-0000-4000-8000-000000000000" for n in range(4))
+
+
+def _as_a_real_engine_answers() -> dict[str, Any]:
+    """A scenario as an import of an oVirt 4.5 engine writes it: the engine's own attributes,
+    many of which engine-emu's schemas do not map, a storage domain whose status only its data
+    center tells, a cluster on its own MAC pool."""
+    return {
+        "format": "engine-emu-scenario", "version": 1,
+        "source": {"url": "https://engine.example.com/ovirt-engine/api", "product": "oVirt Engine"},
+        "entities": {
+            "datacenters": [{"href": f"/ovirt-engine/api/datacenters/{DC}", "id": DC, "name": "prod",
+                             "local": "false", "quota_mode": "disabled", "status": "up", "storage_format": "v5",
+                             "supported_versions": {"version": [{"major": "4", "minor": "7"}]},
+                             "version": {"major": "4", "minor": "7"}, "mac_pool": _ref("macpools", POOL)}],
+            "datacenters/storagedomains": {DC: [{"id": DOMAIN, "name": "data1", "status": "active",
+                                                 "master": "true"}]},
+            "clusters": [{"href": f"/ovirt-engine/api/clusters/{CLUSTER}", "id": CLUSTER, "name": "prod-cl",
+                          "ballooning_enabled": "true", "cpu": {"architecture": "x86_64",
+                                                                "type": "Intel Cascadelake Server Family"},
+                          "data_center": _ref("datacenters", DC), "mac_pool": _ref("macpools", POOL),
+                          "error_handling": {"on_error": "migrate"}, "threads_as_cores": "false",
+                          "memory_policy": {"over_commit": {"percent": "150"}},
+                          "version": {"major": "4", "minor": "7"}}],
+            "clusters/networks": {CLUSTER: [{"id": NET, "name": "ovirtmgmt", "required": "true", "display": "false",
+                                             "usages": {"usage": ["vm", "management", "display"]}}]},
+            "networks": [{"href": f"/ovirt-engine/api/networks/{NET}", "id": NET, "name": "ovirtmgmt",
+                          "data_center": _ref("datacenters", DC), "mtu": "0", "stp": "false",
+                          "usages": {"usage": ["vm", "management", "display"]}, "vdsm_name": "ovirtmgmt"}],
+            "vnicprofiles": [{"href": f"/ovirt-engine/api/vnicprofiles/{PROFILE}", "id": PROFILE,
+                              "name": "ovirtmgmt", "network": _ref("networks", NET), "pass_through": {"mode": "disabled"},
+                              "port_mirroring": "false"}],
+            "hosts": [{"href": f"/ovirt-engine/api/hosts/{HOST}", "id": HOST, "name": "kvm01",
+                       "address": "kvm01.example.com", "port": "54321", "status": "up", "type": "rhel",
+                       "cluster": _ref("clusters", CLUSTER), "memory": "270582939648",
+                       "cpu": {"name": "Intel(R) Xeon(R) Gold 6248", "speed": "2500",
+                               "topology": {"cores": "20", "sockets": "2", "threads": "2"}},
+                       "spm": {"priority": "5", "status": "spm"},
+                       "ssh": {"fingerprint": "SHA256:abc", "port": "22", "public_key": "ssh-ed25519 AAAAC3"},
+                       "certificate": {"organization": "example.com", "subject": "O=example.com,CN=kvm01"},
+                       "os": {"custom_kernel_cmdline": "", "type": "RHEL"}}],
+            "hosts/nics": {HOST: [{"id": "30000000-0000-4000-8000-000000000000", "name": "eno1",
+                                   "mac": {"address": "3c:ec:ef:00:00:01"}, "ip": {"address": "10.1.0.11"},
+                                   "mtu": "1500", "speed": "10000000000", "status": "up",
+                                   "network": _ref("networks", NET), "bridged": "true"}]},
+            "storagedomains": [{"href": f"/ovirt-engine/api/storagedomains/{DOMAIN}", "id": DOMAIN, "name": "data1",
+                                "type": "data", "available": "1099511627776", "used": "214748364800",
+                                "committed": "107374182400", "external_status": "ok", "storage_format": "v5",
+                                "storage": {"type": "nfs", "address": "nfs.example.com", "path": "/exports/data1"},
+                                "data_centers": {"data_center": [_ref("datacenters", DC)]},
+                                "warning_low_space_indicator": "10", "wipe_after_delete": "false"}],
+            "disks": [{"href": f"/ovirt-engine/api/disks/{DISK}", "id": DISK, "name": "web01_Disk1",
+                       "alias": "web01_Disk1", "provisioned_size": "53687091200", "actual_size": "4294967296",
+                       "format": "cow", "sparse": "true", "status": "ok", "storage_type": "image",
+                       "content_type": "data", "image_id": "40000000-0000-4000-8000-000000000000",
+                       "storage_domains": {"storage_domain": [_ref("storagedomains", DOMAIN)]},
+                       "qcow_version": "qcow2_v3", "backup": "none"}],
+            "templates": [{"href": f"/ovirt-engine/api/templates/{m.BLANK_TEMPLATE_ID}", "id": m.BLANK_TEMPLATE_ID,
+                           "name": "Blank", "description": "Blank template", "memory": "1073741824",
+                           "os": {"type": "other", "boot": {"devices": {"device": ["hd"]}}}, "status": "ok",
+                           "type": "server", "creation_time": 1207008000000,
+                           "version": {"version_number": "1", "base_template": _ref("templates", m.BLANK_TEMPLATE_ID)},
+                           "bios": {"type": "cluster_default"}}],
+            "vms": [{"href": f"/ovirt-engine/api/vms/{VM}", "id": VM, "name": "web01", "status": "down",
+                     "memory": "4294967296", "cpu": {"architecture": "x86_64",
+                                                     "topology": {"cores": "2", "sockets": "1", "threads": "1"}},
+                     "os": {"type": "rhel_9x64", "boot": {"devices": {"device": ["hd"]}}}, "type": "server",
+                     "stateless": "false", "origin": "ovirt", "creation_time": 1735689600000,
+                     "stop_time": 1767225600000, "display": {"type": "vnc", "monitors": "1"},
+                     "high_availability": {"enabled": "false", "priority": "0"},
+                     "cluster": _ref("clusters", CLUSTER), "template": _ref("templates", m.BLANK_TEMPLATE_ID),
+                     "bios": {"type": "q35_sea_bios", "boot_menu": {"enabled": "false"}},
+                     "time_zone": {"name": "Etc/GMT"}, "migration": {"auto_converge": "inherit"},
+                     "io": {"threads": "1"}, "cpu_shares": "0", "delete_protected": "false"}],
+            "vms/nics": {VM: [{"id": NIC, "name": "nic1", "interface": "virtio",
+                               "mac": {"address": "56:6f:40:00:00:07"}, "plugged": "true", "linked": "true",
+                               "vnic_profile": _ref("vnicprofiles", PROFILE)}]},
+            "vms/diskattachments": {VM: [{"id": DISK, "disk": _ref("disks", DISK), "interface": "virtio_scsi",
+                                          "bootable": "true", "active": "true", "pass_discard": "false",
+                                          "read_only": "false", "uses_scsi_reservation": "false"}]},
+            "vms/graphicsconsoles": {VM: [{"id": "766e63", "protocol": "vnc"}]},
+        },
+        "documents": [{"href": f"/ovirt-engine/api/macpools/{POOL}", "id": POOL, "name": "prod-pool",
+                       "allow_duplicates": "false", "default_pool": "false",
+                       "ranges": {"range": [{"from": "56:6f:40:00:00:00", "to": "56:6f:40:00:00:ff"}]}}],
+    }
+
+
+def test_an_engine_s_own_documents_seed_with_what_engine_emu_does_not_model(copy, tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text(json.dumps(_as_a_real_engine_answers()))
+    copy.reset(str(target), fresh=True)
+    conn = sdk.Connection(url=copy.url, username=copy.username, password=copy.password)
+    try:
+        system = conn.system_service()
+        vm = system.vms_service().vm_service(VM).get()
+        # What the schemas do not map reads back as the model types it.
+        assert vm.bios.type == types.BiosType.Q35_SEA_BIOS and vm.time_zone.name == "Etc/GMT"
+        assert vm.cpu.topology.cores == 2 and vm.status == types.VmStatus.DOWN
+        domain = system.storage_domains_service().storage_domain_service(DOMAIN).get()
+        assert domain.status == types.StorageDomainStatus.ACTIVE and domain.master is True
+        host = system.hosts_service().host_service(HOST).get()
+        assert host.ssh.public_key == "ssh-ed25519 AAAAC3" and host.spm.status == types.SpmStatus.SPM
+        assert system.clusters_service().cluster_service(CLUSTER).get().mac_pool.id == POOL
+        assert [pool.name for pool in system.mac_pools_service().list()] == ["prod-pool"]
+        # The VM runs, and a new vNIC takes the next MAC of its cluster's pool.
+        service = system.vms_service().vm_service(VM)
+        added = service.nics_service().add(types.Nic(name="nic2", interface=types.NicInterface.VIRTIO))
+        assert added.mac.address == "56:6f:40:00:00:08"
+        service.start()
+        deadline = time.monotonic() + 20
+        while service.get().status != types.VmStatus.UP and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert service.get().status == types.VmStatus.UP
+    finally:
+        conn.close()
