@@ -131,7 +131,7 @@ def test_a_data_domain_lists_the_vm_another_engine_left_on_it_as_unregistered(ov
 def test_registering_an_unregistered_vm_adds_it_to_the_engine(ovirt_connection):
     mysd = domain_service(ovirt_connection, "mysd")
     held, = mysd.vms_service().list(unregistered=True)
-    mysd.vms_service().vm_service(held.id).register(cluster=types.Cluster(name="Default"),
+    mysd.vms_service().vm_service(held.id).register(cluster=types.Cluster(name="Default"), clone=True,
                                                     vm=types.Vm(name="myvm-imported"))
     registered = vm_service(ovirt_connection, "myvm-imported").get()
     assert (registered.status, registered.memory) == (types.VmStatus.DOWN, held.memory)
@@ -142,7 +142,7 @@ def test_registering_an_unregistered_vm_adds_it_to_the_engine(ovirt_connection):
 def test_a_registered_vm_keeps_its_disk_on_the_domain_that_held_it(ovirt_connection):
     mysd = domain_service(ovirt_connection, "mysd")
     held, = mysd.vms_service().list(unregistered=True)
-    mysd.vms_service().vm_service(held.id).register(cluster=types.Cluster(name="Default"),
+    mysd.vms_service().vm_service(held.id).register(cluster=types.Cluster(name="Default"), clone=True,
                                                     vm=types.Vm(name="myvm-imported"))
     attachment, = vm_service(ovirt_connection, "myvm-imported").disk_attachments_service().list()
     assert ovirt_connection.follow_link(attachment.disk).storage_domains[0].id == mysd.get().id

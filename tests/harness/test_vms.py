@@ -9,7 +9,6 @@ from tests.harness.sdk import (
     GiB,
     by_name,
     host_name,
-    new_disk,
     new_vm,
     running,
     vm_service,
@@ -258,13 +257,3 @@ def test_a_stopped_vm_can_be_started_again(ovirt_connection):
     wait_status(myvm, S.DOWN)
     myvm.start()
     assert wait_status(myvm, S.UP).host is not None
-
-
-def test_a_vm_with_an_added_disk_and_nic_lists_both(ovirt_connection):
-    vm = new_vm(ovirt_connection, "equipped")
-    disk = new_disk(ovirt_connection, "equipped_disk")
-    vm.disk_attachments_service().add(types.DiskAttachment(disk=types.Disk(id=disk.id), bootable=True,
-                                                           interface=types.DiskInterface.VIRTIO, active=True))
-    vm.nics_service().add(types.Nic(name="nic1"))
-    assert [a.disk.id for a in vm.disk_attachments_service().list()] == [disk.id]
-    assert [n.name for n in vm.nics_service().list()] == ["nic1"]
