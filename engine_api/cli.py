@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TextIO
 
 from engine_api.config import Config
 
@@ -111,17 +111,25 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_progress(stream=sys.stderr):  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    width = [0]
+class _ImportProgress:
+    """The progress of an import on one line of ``stream``: requests done of those known, and the last."""
 
-    def report(done: int, total: int, what: str) -> None:
-        line = f"importing: {done}/{total} requests, {time.perf_counter() - started:.1f}s ({what})"
-        width[0] = max(width[0], len(line))
-        stream.write("\r" + line.ljust(width[0]))
-        stream.flush()
+    def __init__(self, stream: Optional[TextIO] = None) -> None:
+        self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+        self.width = 0
 
-    return report
+    def __call__(self, done: int, total: int, what: str) -> None:
+        line = f"importing: {done}/{total} requests, {time.perf_counter() - self.started:.1f}s ({what})"
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+
+    def end(self) -> None:
+        """End the progress line, if there is one."""
+        if self.width:
+            self.stream.write("\n")
+            self.width = 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -137,13 +145,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("engine-emu import: --events is a number of events, 0 or more", file=sys.stderr)
         return 2
     source = Source(args.url, args.user, password, insecure=args.insecure, ca_file=args.ca_file)
-    report = _import_progress()
+    report = _ImportProgress()
     try:
         scenario = read_engine(source, events=args.events, progress=report)
     except ImportFailed as error:
-        print(f"\nengine-emu import: {error}", file=sys.stderr)
+        report.end()
+        print(f"engine-emu import: {error}", file=sys.stderr)
         return 1
-    sys.stderr.write("\n")
+    report.end()
     entities = sum(len(value) if isinstance(value, list) else sum(len(items) for items in value.values())
                    for value in scenario["entities"].values())
     summary = (f"{entities} entities and {len(scenario['documents'])} stored documents from "

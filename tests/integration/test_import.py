@@ -444,3 +444,19 @@ def test_an_engine_s_own_documents_seed_with_what_engine_emu_does_not_model(copy
         assert service.get().status == types.VmStatus.UP
     finally:
         conn.close()
+
+
+def test_tls_is_verified_against_the_ca_given_or_skipped_when_asked(tmp_path, capsys):
+    from engine_api.pki import ensure_certificates
+    from engine_api.serving import ServeOptions
+
+    ca, cert, key = ensure_certificates(tmp_path / "pki", ["127.0.0.1"])
+    with LiveEngine(serve_options=ServeOptions(certfile=str(cert), keyfile=str(key))) as secure:
+        secure.reset("empty")
+        assert secure.url.startswith("https://")
+        assert _import(secure, tmp_path / "untrusted.json") == 1
+        assert "is not trusted" in capsys.readouterr().err and not (tmp_path / "untrusted.json").exists()
+        for trust in (["--ca-file", str(ca)], ["--insecure"]):
+            target = tmp_path / f"{trust[0].strip('-')}.json"
+            assert _import(secure, target, *trust) == 0
+            assert json.loads(target.read_text())["source"]["url"] == secure.url
