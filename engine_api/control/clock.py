@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from engine_api import faults
 from engine_api.models import Transition, utcnow
@@ -93,12 +93,12 @@ class Clock:
         rounds = steps if steps is not None else MAX_ROUNDS
         for _ in range(rounds):
             with self.engine.db.transaction() as session:
+                # every waiting step counts as due; each takes its entity's lock before its own
+                # row, as the ticker does
                 now = utcnow()
-                waiting = update(Transition).values(due_at=now)
-                if entity is not None:
-                    waiting = waiting.where(Transition.entity_id == entity)
-                session.execute(waiting)
-                done = transitions.run_due(session, self.engine.settings, now=now, entity_id=entity)
+                horizon = now.replace(year=now.year + 100)
+                done = transitions.run_due(session, self.engine.settings, now=now, entity_id=entity,
+                                           due_by=horizon)
             applied += done
             if not done:
                 break

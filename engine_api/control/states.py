@@ -7,6 +7,7 @@ live in the process's memory.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class EngineStates:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._snapshots: dict[str, tuple[SnapshotInfo, StateCapture]] = {}
-        self._scenarios: dict[tuple[str, bool], StateCapture] = {}
+        self._scenarios: dict[tuple[str, bool, Optional[tuple[int, int]]], StateCapture] = {}
         self._lock = threading.Lock()
 
     def reset(self, scenario: str = "empty", *, settled: bool = True, fresh: bool = False) -> Restored:
@@ -50,14 +51,15 @@ class EngineStates:
 
         The first reset to a scenario seeds it and keeps what it seeded; a later one restores
         that, so every reset to a scenario gives back the same state, ids and times included,
-        at the cost of a restore. ``fresh`` seeds anew (new ids) and keeps that instead.
+        at the cost of a restore (a scenario file that changed since is seeded again). ``fresh``
+        seeds anew (new ids) and keeps that instead.
 
         With ``settled`` the scenario's pending transitions (the demo's VMs caught powering up or
         migrating) are applied at once, so that a test starts from a state nothing changes behind
         its back; without, they apply when they are due, as with ``engine-emu serve --seed``.
         """
         started = time.perf_counter()
-        key = (scenario, settled)
+        key = (scenario, settled, _file_stamp(scenario))
         with self._lock:
             seeded = None if fresh else self._scenarios.get(key)
         if seeded is not None:
@@ -143,6 +145,16 @@ class EngineStates:
         """Credentials remembered before may name users or tokens the new state lacks."""
         self.engine.authenticator.forget_all()
         self.engine.listings.clear()
+
+
+def _file_stamp(scenario: str) -> Optional[tuple[int, int]]:
+    """The modification time and size of a scenario file, so that a reset to a file seeds it
+    again once it changed; ``None`` for a named scenario."""
+    try:
+        stat = os.stat(scenario)
+    except (OSError, ValueError):
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _head(session: Any) -> int:

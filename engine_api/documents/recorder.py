@@ -261,17 +261,10 @@ class Recorder:
         session.flush()
         session.info.pop(TOUCHED, None)
         session.info.pop(QUEUED, None)
+        tables = [table for table in Base.metadata.sorted_tables if table.name not in LOG_TABLES]
+        _empty(session, tables, restart_identity=True)
         pending = [_Pending(doc.collection, doc.entity_id, doc.href, doc.parent_href, doc.row_key,
                             json.loads(doc.body), None) for doc in session.scalars(select(Document))]
-        tables = [table for table in Base.metadata.sorted_tables if table.name not in LOG_TABLES]
-        connection = session.connection()
-        with vetted(connection):
-            if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                for table in reversed(tables):
-                    connection.execute(table.delete())
-            else:
-                connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY CASCADE")
         session.expunge_all()
         if pending:
             self._write(session, pending)
@@ -301,16 +294,11 @@ class Recorder:
         session.flush()
         session.info.pop(TOUCHED, None)
         session.info.pop(QUEUED, None)
-        current = {doc.href: doc for doc in session.scalars(select(Document))}
         tables = _state_tables()
+        _empty(session, tables, restart_identity=False)
+        current = {doc.href: doc for doc in session.scalars(select(Document))}
         connection = session.connection()
         with vetted(connection):
-            if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                for table in reversed(tables):
-                    connection.execute(table.delete())
-            else:
-                connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} CASCADE")
             for table in tables:
                 if capture.rows.get(table.name):
                     connection.execute(table.insert(), capture.rows[table.name])
@@ -507,6 +495,25 @@ class StateCapture:
 #: Tables a capture leaves out: the log's (a restore logs its changes instead) and the leases,
 #: which say which process runs the ticker now, not what the engine holds.
 UNCAPTURED = frozenset({"engine_leases"})
+
+
+def _empty(session: Session, tables: list[Table], *, restart_identity: bool) -> None:
+    """Delete every row of ``tables``, holding off every other writer until the session ends.
+
+    On PostgreSQL ``TRUNCATE`` locks the tables (it waits for the transactions that use them, and
+    blocks those that come after), and the documents table is locked against writers too, so the
+    documents read next are those of the rows just deleted; SQLite's writers already wait for the
+    session's write lock (``BEGIN IMMEDIATE``, or its first write)."""
+    connection = session.connection()
+    with vetted(connection):
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for table in reversed(tables):
+                connection.execute(table.delete())
+        else:
+            restart = " RESTART IDENTITY" if restart_identity else ""
+            connection.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)}{restart} CASCADE")
+            connection.exec_driver_sql("LOCK TABLE documents IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _state_tables() -> list[Table]:

@@ -85,15 +85,15 @@ def _apply(ctx: RequestContext, kind: str, entity_id: str, step: str, payload: d
 
 
 def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, limit: int = 500,
-            entity_id: Optional[str] = None) -> int:
-    """Apply every transition due by ``now`` (of ``entity_id`` only, when given), oldest first;
-    returns how many were applied.
+            entity_id: Optional[str] = None, due_by: Optional[dt.datetime] = None) -> int:
+    """Apply every transition due by ``due_by`` (default ``now``; of ``entity_id`` only, when
+    given), oldest first, as of ``now``; returns how many were applied.
 
     Each step runs in a savepoint: a step that fails is logged and dropped, and the others of
     the batch still apply.
     """
     now = now or utcnow()
-    query = select(Transition).where(Transition.due_at <= now)
+    query = select(Transition).where(Transition.due_at <= (due_by or now))
     if entity_id is not None:
         query = query.where(Transition.entity_id == entity_id)
     due = [
@@ -106,7 +106,9 @@ def run_due(session: Session, settings: Any, now: Optional[dt.datetime] = None, 
         found = steps.get(kind)
         if found is not None and found.lock is not None:
             found.lock(session, entity_id)
-        claimed = session.execute(delete(Transition).where(Transition.id == row_id))
+        claimed = session.execute(delete(Transition).where(  # the same step, not one restored under its id
+            Transition.id == row_id, Transition.kind == kind, Transition.entity_id == entity_id,
+            Transition.step == step))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
         ctx = RequestContext(session=session, settings=settings, now=now)
