@@ -8,7 +8,7 @@ serialises), so two requests never take the same MAC.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine_api.faults import Conflict, InvalidValue, cannot
 from engine_api.models import MAC_IN_USE_CONSTRAINT, Cluster, MacPool, Nic, Vm
 from engine_api.services.context import RequestContext
+from engine_api.types import API_PREFIX
 
 DEFAULT_RANGE = (0x566F_1A2B_0000, 0x566F_1A2B_FFFF)
 MAC_IN_USE = "MAC Address is already in use"
@@ -43,11 +44,36 @@ def normalized_mac(mac: str) -> str:
 
 # -- pools ----------------------------------------------------------------------------------------
 
+def record_pool(session: Session, pool: MacPool) -> None:
+    """Store the pool's document in ``/macpools``, as the engine lists its MAC pools."""
+    from engine_api.documents.recorder import Recorder
+    from engine_api.generic.values import read_struct
+    from engine_api.model import load
+
+    model = load()
+    href = f"{API_PREFIX}/macpools/{pool.id}"
+    attributes = {"name": pool.name, "description": pool.description, "comment": pool.comment,
+                  "allow_duplicates": "true" if pool.allow_duplicates else "false",
+                  "default_pool": "true" if pool.default_pool else "false",
+                  "ranges": {"range": [{"from": format_mac(pool.range_from), "to": format_mac(pool.range_to)}]}}
+    data: dict[str, Any] = {"href": href, "id": pool.id}
+    data.update(read_struct("MacPool", {k: v for k, v in attributes.items() if v is not None}, "mac_pool"))
+    service = model.resolve(f"macpools/{pool.id}")
+    actions = model.action_paths(service.name)
+    if actions:
+        data["actions"] = {"link": [{"href": f"{href}/{segment}", "rel": segment} for segment in actions]}
+    rels = model.located_links("MacPool", service.name)
+    if rels:
+        data["link"] = [{"href": f"{href}/{rel}", "rel": rel} for rel in rels]
+    Recorder.of(session).put(session, "macpools", href, None, pool.id, model.type("MacPool").element, data)
+
+
 def _new_default_pool(session: Session) -> MacPool:
     pool = MacPool(name="Default", description="Default MAC pool", range_from=DEFAULT_RANGE[0],
                    range_to=DEFAULT_RANGE[1], next_mac=DEFAULT_RANGE[0], default_pool=True)
     session.add(pool)
     session.flush()
+    record_pool(session, pool)
     return pool
 
 

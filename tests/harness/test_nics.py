@@ -13,6 +13,10 @@ def all_macs(connection):
             for nic in vms(connection).vm_service(vm.id).nics_service().list()]
 
 
+def mac_value(mac):
+    return int(mac.replace(":", ""), 16)
+
+
 def profile(connection, name):
     return by_name(connection.system_service().vnic_profiles_service(), name)
 
@@ -31,6 +35,15 @@ def test_a_new_nic_takes_a_mac_no_other_nic_has(ovirt_connection):
     assert len(set(added)) == 3
     assert not set(added) & set(before)
     assert len(set(all_macs(ovirt_connection))) == len(before) + 3
+
+
+def test_the_default_mac_pool_is_listed_and_the_macs_come_from_its_range(ovirt_connection):
+    pools = ovirt_connection.system_service().mac_pools_service().list()
+    assert [(pool.name, pool.default_pool, pool.allow_duplicates) for pool in pools] == [("Default", True, False)]
+    (low, high), = [(r.from_, r.to) for r in pools[0].ranges]
+    macs = all_macs(ovirt_connection)
+    assert macs
+    assert all(mac_value(low) <= mac_value(mac) <= mac_value(high) for mac in macs)
 
 
 def test_a_new_nic_is_a_plugged_and_linked_virtio_nic(ovirt_connection):
