@@ -44,6 +44,7 @@ def api_root(ctx: RequestContext) -> WireResult:
         },
         "special_objects": {
             "blank_template": {"href": f"{API_PREFIX}/templates/{m.BLANK_TEMPLATE_ID}", "id": m.BLANK_TEMPLATE_ID},
+            "root_tag": {"href": f"{API_PREFIX}/tags/{m.ROOT_TAG_ID}", "id": m.ROOT_TAG_ID},
         },
         "summary": {
             "hosts": _counts(ctx, m.Host.id, m.Host.status == "up"),

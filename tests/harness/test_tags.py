@@ -25,6 +25,13 @@ def test_new_tags_hang_below_the_root_tag_or_their_parent(ovirt_connection):
     assert sorted(t.name for t in tags(ovirt_connection).list()) == ["prod", "root", "web"]
 
 
+def test_the_api_root_links_the_root_tag(ovirt_connection):
+    special = ovirt_connection.system_service().get().special_objects
+    assert special.root_tag.id == ROOT
+    root = ovirt_connection.follow_link(special.root_tag)
+    assert (root.id, root.name) == (ROOT, "root")
+
+
 def test_a_second_tag_of_the_same_name_is_refused(ovirt_connection):
     tags(ovirt_connection).add(types.Tag(name="prod"))
     with pytest.raises(sdk.Error) as refused:
