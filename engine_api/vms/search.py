@@ -18,6 +18,9 @@ from engine_api.search import (
 from engine_api.tags.search import tag_field
 from engine_api.types import enums
 
+MIB = 1024**2
+"""The engine searches the memory of VMs and templates in megabytes (``mem_size_mb``)."""
+
 CLUSTER_NAME_OF_VM = name_of(m.Cluster, m.Vm.cluster_id)
 
 HOST_NAME_OF_VM = name_of(m.Host, m.Vm.host_id)
@@ -34,7 +37,7 @@ VMS = SearchSpec(
     fields=[
         *named_fields(m.Vm),
         SearchField("status", m.Vm.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_STATUS)),
-        SearchField("memory", m.Vm.memory, kind=FieldKind.INT),
+        SearchField("memory", m.Vm.memory // MIB, kind=FieldKind.INT),
         SearchField("type", m.Vm.type, kind=FieldKind.ENUM, enum_values=enum_values(enums.VM_TYPE)),
         SearchField("os", m.Vm.os_type),
         SearchField("creationdate", m.Vm.creation_time, kind=FieldKind.DATE, aliases=("creation_date",)),
@@ -62,7 +65,7 @@ TEMPLATES = SearchSpec(
     fields=[
         *named_fields(m.Template),
         SearchField("status", m.Template.status, kind=FieldKind.ENUM, enum_values=enum_values(enums.TEMPLATE_STATUS)),
-        SearchField("memory", m.Template.memory, kind=FieldKind.INT),
+        SearchField("mem", m.Template.memory // MIB, kind=FieldKind.INT, aliases=("memory",)),
         SearchField("os", m.Template.os_type),
         SearchField("creationdate", m.Template.creation_time, kind=FieldKind.DATE, aliases=("creation_date",)),
         SearchField("cluster", name_of(m.Cluster, m.Template.cluster_id),

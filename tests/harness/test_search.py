@@ -41,6 +41,24 @@ def test_sortby_desc_with_max_gives_the_largest_first(ovirt_connection):
     assert [vm.memory for vm in found] == memories[:5]
 
 
+def test_memory_is_searched_in_megabytes(ovirt_connection):
+    mib = {vm.name: vm.memory // 1024**2 for vm in everything(ovirt_connection)}
+    smallest = min(mib.values())
+    assert [vm.name for vm in vms(ovirt_connection).list(search=f"memory={smallest}")] == sorted(
+        name for name, size in mib.items() if size == smallest)
+    assert [vm.name for vm in vms(ovirt_connection).list(search=f"memory>{smallest}")] == sorted(
+        name for name, size in mib.items() if size > smallest)
+    assert vms(ovirt_connection).list(search=f"memory>{max(mib.values())}") == []
+
+
+def test_hosts_memory_is_searched_in_megabytes(ovirt_connection):
+    hosts = ovirt_connection.system_service().hosts_service()
+    sizes = {host.name: host.memory // 1024**2 for host in hosts.list()}
+    size = max(sizes.values())
+    assert sorted(h.name for h in hosts.list(search=f"memory={size}")) == sorted(
+        name for name, mib in sizes.items() if mib == size)
+
+
 def test_page_n_with_max_m_returns_the_nth_slice_of_m(ovirt_connection):
     names = sorted(vm.name for vm in everything(ovirt_connection))
     assert [vm.name for vm in vms(ovirt_connection).list(search="page 3", max=5)] == names[10:15]
