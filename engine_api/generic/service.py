@@ -62,7 +62,8 @@ def entity_href(ctx: RequestContext, template: str, values: dict[str, str], besp
             coll = None
         if coll is not None:
             parent_id = values[names[-2]] if coll.parent is not None else None
-            return coll.schema.href(crud.get_or_404(ctx, coll, values[names[-1]], parent_id))
+            find = crud.computed_one if coll.compute is not None else crud.get_or_404
+            return coll.schema.href(find(ctx, coll, values[names[-1]], parent_id))
     href = _href(template, values)
     if not _ID.fullmatch(values[variables(template)[-1]]) or not documents.exists(ctx.session, href):
         raise NotFound(f"Entity not found: {href.removeprefix(API_PREFIX + '/')}")

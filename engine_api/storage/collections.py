@@ -36,7 +36,7 @@ STORAGE_DOMAIN_DISKS = CollectionDef(
     "disks", t.Disk, m.Disk, "Disk", parent=STORAGE_DOMAINS, list_query=storage_domain_disks,
     add=add_storage_domain_disk, remove=remove_disk)
 STORAGE_DOMAIN_VMS = CollectionDef(
-    "vms", content.StorageDomainVm, content.HeldVm, "VM", parent=STORAGE_DOMAINS, order_by=(),
+    "vms", content.StorageDomainVm, content.HeldVm, "VM", parent=STORAGE_DOMAINS, order_by=(), read_only=True,
     compute=content.held_vms, find=content.find_held_vm, remove=content.remove_held_vm,
     actions={"import": content.import_vm, "register": content.register_vm})
 
