@@ -205,6 +205,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
 
     operations = ModelOperations(load_model())
     api = Api(app, spec_kwargs={"extra_plugins": [operations]})
+    from engine_api.routes.apidocs import blp as apidocs_blueprint
     from engine_api.routes.concepts import concept_blueprints
     from engine_api.routes.control import blp as control_blueprint
     from engine_api.routes.domainxml import blp as domain_xml_blueprint
@@ -223,6 +224,7 @@ def create_app(config: Optional[Config] = None, *, database: Optional[Database] 
         api.register_blueprint(blueprint)
     generic, generic_paths = generic_blueprint(app.url_map, load_model())
     api.register_blueprint(generic)
+    app.register_blueprint(apidocs_blueprint)
     register_model_components(api.spec, load_model(),
                               {path.type for path in generic_paths if path.type} | operations.referenced)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 
 from engine_api.routes.http import call, raw_body
@@ -14,25 +13,34 @@ blp = Blueprint("domain-xml", __name__, url_prefix=API_PREFIX,
                 description="Libvirt Domain XML of VMs: built for running them, reported by their hosts")
 
 _XML = {"application/xml": {"schema": {"type": "string", "format": "xml"}}}
-_FAULT = {"description": "A fault", "content": {"application/xml": {"schema": {"$ref": "#/components/schemas/Fault"}}}}
+_FAULTS = {"401": {"$ref": "#/components/responses/Unauthorized"}, "default": {"$ref": "#/components/responses/Fault"}}
+_DEVICES = {"type": "object", "properties": {"device": {"type": "array", "items": {"type": "object"}}}}
+_MATCH = {"type": "object", "required": ["devices_hash"], "xml": {"name": "domain_match"},
+          "properties": {"devices_hash": {"type": "string"},
+                         **{kind: _DEVICES for kind in ("matched", "added", "unplugged", "removed", "ignored", "kept")},
+                         "warnings": {"type": "object", "properties": {
+                             "warning": {"type": "array", "items": {"type": "string"}}}}}}
 
 
 @blp.route("/vms/<vm_id>/domainxml", methods=["GET"])
 @blp.doc(summary="The run-VM libvirt Domain XML of the VM as it is now, with oVirt's metadata",
-         responses={"200": {"description": "The Domain XML", "content": _XML}, "default": _FAULT})
+         responses={"200": {"description": "The Domain XML", "content": _XML}, **_FAULTS})
 def domain_xml(vm_id: str) -> Any:
     return call(monitoring.domain_xml, vm_id)
 
 
-@blp.route("/vms/<vm_id>/reporteddomainxml", methods=["GET", "PUT"])
-@blp.doc(summary="The Domain XML the VM's host reports; PUT one as a host would report it to have "
-                 "device monitoring match it now (the answer is the match result)",
-         requestBody={"content": _XML},
-         responses={"200": {"description": "The reported Domain XML (GET) or the match result (PUT)",
-                            "content": {**_XML, "application/json": {"schema": {"type": "object"}}}},
-                    "default": _FAULT})
+@blp.route("/vms/<vm_id>/reporteddomainxml", methods=["GET"])
+@blp.doc(summary="The Domain XML the VM's host reports",
+         responses={"200": {"description": "The reported Domain XML", "content": _XML}, **_FAULTS})
 def reported_domain_xml(vm_id: str) -> Any:
-    if request.method == "PUT":
-        body = raw_body()
-        return call(monitoring.report_domain_xml, vm_id, body)
     return call(monitoring.reported_domain_xml, vm_id)
+
+
+@blp.route("/vms/<vm_id>/reporteddomainxml", methods=["PUT"])
+@blp.doc(summary="Report a Domain XML as the VM's host would, to have device monitoring match it now",
+         requestBody={"required": True, "content": _XML},
+         responses={"200": {"description": "The match result",
+                            "content": {"application/xml": {"schema": _MATCH}, "application/json": {"schema": _MATCH}}},
+                    **_FAULTS})
+def report_domain_xml(vm_id: str) -> Any:
+    return call(monitoring.report_domain_xml, vm_id, raw_body())
