@@ -98,9 +98,17 @@ class LiveEngine:
 
     def reset_controls(self) -> None:
         """Put the controls back as a new engine has them: the clock in auto mode at speed 1,
-        no saved snapshot, an empty journal and no fault rule."""
+        no saved snapshot, an empty journal of the default size and no fault rule."""
+        from engine_api.control.journal import (
+            DEFAULT_BODY_BYTES,
+            DEFAULT_CAPACITY,
+            DEFAULT_MAX_BYTES,
+        )
+
         self.engine.clock.set(mode="auto", speed=1.0)
         self.engine.states.delete_all()
+        self.engine.journal.configure(capacity=DEFAULT_CAPACITY, body_bytes=DEFAULT_BODY_BYTES,
+                                      max_bytes=DEFAULT_MAX_BYTES)
         self.engine.journal.clear()
         self.engine.fault_rules.clear()
 

@@ -5,15 +5,9 @@ import time
 
 import ovirtsdk4.types as types
 import pytest
-import requests
 
-from engine_api.control import CONTROL_ROOT
+from tests.control.controlapi import control
 from tests.helpers import wait_for
-
-
-def control(engine, method: str, path: str, **kwargs) -> requests.Response:
-    root = engine.url.replace("/ovirt-engine/api", CONTROL_ROOT)
-    return requests.request(method, root + path, auth=(engine.username, engine.password), **kwargs)
 
 
 def a_down_vm(connection):

@@ -12,25 +12,7 @@ import requests
 from lxml import etree
 
 from engine_api.control.fault_rules import Delay
-
-
-@pytest.fixture(autouse=True)
-def no_rules(engine):
-    engine.fault_rules.clear()
-    engine.journal.clear()
-    yield
-    engine.fault_rules.clear()
-
-
-def control(engine, path: str) -> str:
-    return engine.url.replace("/ovirt-engine/api", "/ovirt-engine/emu") + path
-
-
-def fault_detail(response) -> str:
-    assert response.headers["Content-Type"].startswith("application/xml"), response.text
-    root = etree.fromstring(response.content)
-    assert root.tag == "fault", response.text
-    return root.findtext("detail")
+from tests.control.controlapi import control_url, fault_detail
 
 
 def vm_names(connection) -> list[str]:
@@ -40,7 +22,7 @@ def vm_names(connection) -> list[str]:
 @pytest.mark.scenario("demo")
 def test_a_status_rule_is_an_sdk_error_with_its_code_and_does_nothing(engine, http, connection):
     names = vm_names(connection)
-    added = http.post(control(engine, "/faults"), json={"path": "vms", "method": "GET", "status": 503, "times": 1,
+    added = http.post(control_url(engine, "/faults"), json={"path": "vms", "method": "GET", "status": 503, "times": 1,
                                                          "detail": "down for maintenance", "retry_after": 7})
     assert added.status_code == 201, added.text
     rule = added.json()
@@ -51,7 +33,7 @@ def test_a_status_rule_is_an_sdk_error_with_its_code_and_does_nothing(engine, ht
     assert raised.value.code == 503
     assert raised.value.fault.detail == "down for maintenance"
     assert vm_names(connection) == names  # the rule is used up: normal service
-    assert http.get(control(engine, "/faults")).json() == {"rules": []}
+    assert http.get(control_url(engine, "/faults")).json() == {"rules": []}
     entry = engine.journal.requests(path="vms")[-2]
     assert entry.status == 503 and entry.answered_by == "fault rule" and entry.fault_rule == rule["id"]
 
@@ -97,10 +79,10 @@ def test_a_dropped_connection_fails_the_sdk_call_and_service_resumes(engine, htt
     dropped = engine.journal.last(path="vms")
     assert dropped.status is None and dropped.fault_rule == rule.id
 
-    removed = http.delete(control(engine, f"/faults/{rule.id}"))
+    removed = http.delete(control_url(engine, f"/faults/{rule.id}"))
     assert removed.status_code == 200 and removed.json()["fault"] == fault
     assert vm_names(connection) == names
-    assert http.get(control(engine, f"/faults/{rule.id}")).status_code == 404
+    assert http.get(control_url(engine, f"/faults/{rule.id}")).status_code == 404
 
 
 @pytest.mark.scenario("demo")
@@ -201,7 +183,7 @@ def test_times_counts_down_and_removes_the_rule(engine, http):
     statuses = [http.get(engine.url + "/hosts").status_code for _ in range(3)]
     assert statuses == [500, 500, 200]
     assert rule.applied == 2 and rule.times == 0
-    assert http.get(control(engine, f"/faults/{rule.id}")).status_code == 404
+    assert http.get(control_url(engine, f"/faults/{rule.id}")).status_code == 404
     assert engine.fault_rules.list() == []
 
 
@@ -216,14 +198,14 @@ def test_probability_decides_per_request_with_the_rules_seed(engine, http):
     assert {http.get(engine.url + "/clusters").status_code for _ in range(3)} == {500}
     engine.fault_rules.clear()
 
-    created = http.post(control(engine, "/faults"), json={"path": "clusters", "status": 502, "probability": 0.5,
+    created = http.post(control_url(engine, "/faults"), json={"path": "clusters", "status": 502, "probability": 0.5,
                                                            "seed": 42})
     assert created.status_code == 201
     rng = random.Random(42)
     expected = [502 if rng.random() < 0.5 else 200 for _ in range(12)]
     assert [http.get(engine.url + "/clusters").status_code for _ in range(12)] == expected
     assert 0 < expected.count(502) < 12
-    assert http.get(control(engine, f"/faults/{created.json()['id']}")).json()["applied"] == expected.count(502)
+    assert http.get(control_url(engine, f"/faults/{created.json()['id']}")).json()["applied"] == expected.count(502)
 
 
 @pytest.mark.scenario("demo")
@@ -255,26 +237,26 @@ def test_rules_match_by_header_and_body(engine, http):
     ({"status": 500, "colour": "red"}, "colour"), ({"status": "five hundred"}, "status"),
 ])
 def test_a_bad_rule_is_a_400_fault_and_adds_nothing(engine, http, rule, named):
-    answer = http.post(control(engine, "/faults"), json=rule)
+    answer = http.post(control_url(engine, "/faults"), json=rule)
     assert answer.status_code == 400, answer.text
     assert named in fault_detail(answer)
     assert engine.fault_rules.list() == []
 
 
 def test_the_control_api_lists_gets_and_clears_rules_and_is_never_faulted(engine, http):
-    everything = http.post(control(engine, "/faults"), json={"path": "/**", "status": 500})
-    late = http.post(control(engine, "/faults"), json={"path": "vms", "method": "get,post", "delay": 0.01,
+    everything = http.post(control_url(engine, "/faults"), json={"path": "/**", "status": 500})
+    late = http.post(control_url(engine, "/faults"), json={"path": "vms", "method": "get,post", "delay": 0.01,
                                                        "header": "Accept:application/*"})
     assert everything.status_code == 201 and late.status_code == 201
     assert late.json()["method"] == ["GET", "POST"] and late.json()["delay"]["seconds"] == 0.01
-    listed = http.get(control(engine, "/faults"))
+    listed = http.get(control_url(engine, "/faults"))
     assert listed.status_code == 200
     assert [r["id"] for r in listed.json()["rules"]] == [everything.json()["id"], late.json()["id"]]
-    assert http.get(control(engine, f"/faults/{late.json()['id']}")).json()["path"] == "vms"
-    assert http.get(control(engine, "/journal")).status_code == 200
+    assert http.get(control_url(engine, f"/faults/{late.json()['id']}")).json()["path"] == "vms"
+    assert http.get(control_url(engine, "/journal")).status_code == 200
     assert http.get(engine.url + "/vms").status_code == 500
-    assert http.get(control(engine, "/faults/nosuchrule")).status_code == 404
-    cleared = http.delete(control(engine, "/faults"))
+    assert http.get(control_url(engine, "/faults/nosuchrule")).status_code == 404
+    cleared = http.delete(control_url(engine, "/faults"))
     assert cleared.status_code == 200 and cleared.json() == {"removed": 2}
     assert http.get(engine.url + "/vms").status_code == 200
 

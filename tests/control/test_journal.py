@@ -9,32 +9,8 @@ import pytest
 import requests
 from lxml import etree
 
-from engine_api.control.journal import (
-    DEFAULT_BODY_BYTES,
-    DEFAULT_CAPACITY,
-    DEFAULT_MAX_BYTES,
-)
+from tests.control.controlapi import control_url, fault_detail
 from tests.serving.rawhttp import exchange
-
-
-@pytest.fixture(autouse=True)
-def fresh_journal(engine):
-    engine.journal.clear()
-    engine.fault_rules.clear()
-    yield
-    engine.journal.configure(capacity=DEFAULT_CAPACITY, body_bytes=DEFAULT_BODY_BYTES, max_bytes=DEFAULT_MAX_BYTES)
-    engine.journal.clear()
-
-
-def control(engine, path: str) -> str:
-    return engine.url.replace("/ovirt-engine/api", "/ovirt-engine/emu") + path
-
-
-def fault_detail(response) -> str:
-    assert response.headers["Content-Type"].startswith("application/xml"), response.text
-    root = etree.fromstring(response.content)
-    assert root.tag == "fault", response.text
-    return root.findtext("detail")
 
 
 @pytest.mark.scenario("demo")
@@ -72,7 +48,7 @@ def test_the_control_api_lists_counts_filters_and_clears(engine, http):
     time.sleep(0.01)
     assert http.get(engine.url + "/clusters", headers={"Accept": "application/json"}).status_code == 200
 
-    everything = http.get(control(engine, "/journal")).json()
+    everything = http.get(control_url(engine, "/journal")).json()
     assert everything["count"] == 4
     assert [r["path"] for r in everything["requests"]] == [
         "/ovirt-engine/api/vms", "/ovirt-engine/api/hosts", "/ovirt-engine/api/vms/nosuchvm",
@@ -83,7 +59,7 @@ def test_the_control_api_lists_counts_filters_and_clears(engine, http):
     assert first["marks"] == [] and first["time"] >= before
 
     def count(**params) -> int:
-        answer = http.get(control(engine, "/journal/count"), params=params)
+        answer = http.get(control_url(engine, "/journal/count"), params=params)
         assert answer.status_code == 200, answer.text
         return answer.json()["count"]
 
@@ -98,7 +74,7 @@ def test_the_control_api_lists_counts_filters_and_clears(engine, http):
     assert count(until=str(middle)) == 3 and count(since=str(middle)) == 1
     iso = dt.datetime.fromtimestamp(middle, dt.timezone.utc).isoformat().replace("+00:00", "Z")
     assert count(since=iso) == 1
-    last = http.get(control(engine, "/journal"), params={"limit": "1"}).json()
+    last = http.get(control_url(engine, "/journal"), params={"limit": "1"}).json()
     assert last["count"] == 4 and [r["path"] for r in last["requests"]] == ["/ovirt-engine/api/clusters"]
 
     assert engine.journal.count(since=dt.datetime.fromtimestamp(middle, dt.timezone.utc)) == 1
@@ -106,7 +82,7 @@ def test_the_control_api_lists_counts_filters_and_clears(engine, http):
 
     # the control API's own requests are not journaled
     assert count() == 4
-    cleared = http.delete(control(engine, "/journal"))
+    cleared = http.delete(control_url(engine, "/journal"))
     assert cleared.status_code == 200 and cleared.json() == {"removed": 4}
     assert count() == 0 and engine.journal.requests() == []
 
@@ -120,7 +96,7 @@ def test_the_control_api_lists_counts_filters_and_clears(engine, http):
 def test_a_bad_filter_is_a_400_fault(engine, http, params, named):
     http.get(engine.url + "/vms")
     for route in ("/journal", "/journal/count"):
-        answer = http.get(control(engine, route), params=params)
+        answer = http.get(control_url(engine, route), params=params)
         assert answer.status_code == 400, answer.text
         assert f"'{named}'" in fault_detail(answer)
     assert engine.journal.count() == 1
@@ -175,11 +151,11 @@ def test_marks_what_a_real_engine_would_ignore(engine, http, connection):
     assert [(m.kind, m.name) for m in engine.journal.last(method="GET").marks] == [
         ("path", "/ovirt-engine/api/nosuchcollection")]
 
-    marked = http.get(control(engine, "/journal"), params={"marked": "true"}).json()
+    marked = http.get(control_url(engine, "/journal"), params={"marked": "true"}).json()
     assert marked["count"] == 6
     assert {"kind": "element", "name": "vm.colour", "detail": "Vm has no attribute 'colour'; the engine ignores it"} \
         in marked["requests"][0]["marks"]
-    assert http.get(control(engine, "/journal/count"), params={"marked": "false"}).json()["count"] == \
+    assert http.get(control_url(engine, "/journal/count"), params={"marked": "false"}).json()["count"] == \
         engine.journal.count() - 6
 
 
@@ -229,7 +205,7 @@ def test_secrets_never_reach_the_journal(engine, http):
 
 
 def test_the_ring_keeps_the_latest_within_its_bounds(engine, http):
-    setting = http.put(control(engine, "/journal/settings"), json={"capacity": 3, "body_bytes": 8})
+    setting = http.put(control_url(engine, "/journal/settings"), json={"capacity": 3, "body_bytes": 8})
     assert setting.status_code == 200, setting.text
     assert setting.json()["capacity"] == 3 and setting.json()["body_bytes"] == 8
     for name in ("clusters", "hosts", "networks", "templates"):
@@ -240,9 +216,9 @@ def test_the_ring_keeps_the_latest_within_its_bounds(engine, http):
     assert [e.path.rsplit("/", 1)[-1] for e in kept] == ["networks", "templates", "tags"]
     assert kept[-1].body == "<tag><na" and kept[-1].body_truncated and kept[-1].body_bytes == 35
     assert [m.kind for m in kept[-1].marks] == ["element"] and "not checked" in kept[-1].marks[0].detail
-    assert http.get(control(engine, "/journal/settings")).json()["kept"] == 3
+    assert http.get(control_url(engine, "/journal/settings")).json()["kept"] == 3
 
-    bad = http.put(control(engine, "/journal/settings"), json={"capacity": -1})
+    bad = http.put(control_url(engine, "/journal/settings"), json={"capacity": -1})
     assert bad.status_code == 400 and "capacity" in fault_detail(bad)
 
     engine.journal.configure(capacity=0)

@@ -7,19 +7,14 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from engine_api.control import CONTROL_ROOT
 from engine_api.models import Change, Document, Transition
+from tests.control.controlapi import control, control_url
 from tests.helpers import row_counts, wait_for
 
 
 def documents(engine) -> dict[str, str]:
     with engine.db.sessions() as session:
         return {href: body for href, body in session.execute(select(Document.href, Document.body))}
-
-
-def control(engine, method: str, path: str, **kwargs) -> requests.Response:
-    root = engine.url.replace("/ovirt-engine/api", CONTROL_ROOT)
-    return requests.request(method, root + path, auth=(engine.username, engine.password), **kwargs)
 
 
 def state_rows(engine) -> dict[str, int]:
@@ -154,8 +149,8 @@ def test_bad_control_requests_get_a_fault_and_change_nothing(engine, method, pat
 
 @pytest.mark.scenario("demo")
 def test_the_controls_are_for_administrators_only(engine, http):
-    assert control(engine, "GET", "/snapshots", ).status_code == 200
-    root = engine.url.replace("/ovirt-engine/api", CONTROL_ROOT)
+    assert control(engine, "GET", "/snapshots").status_code == 200
+    root = control_url(engine, "")
     assert requests.get(root + "/snapshots").status_code == 401
     assert requests.get(root + "/snapshots", auth=("admin@internal", "wrong")).status_code == 401
     engine.add_user("carol", "secret")
