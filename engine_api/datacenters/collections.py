@@ -9,18 +9,21 @@ from engine_api.datacenters.service import (
     add_data_center,
     remove_cluster,
     remove_data_center,
+    update_cluster,
+    update_data_center,
 )
 from engine_api.services.follow_handlers import references
 from engine_api.services.registry import CollectionDef, Concept
 
 DATA_CENTERS = CollectionDef(
-    "datacenters", t.DataCenter, m.DataCenter, "DataCenter", add=add_data_center, remove=remove_data_center,
-    search=search.DATA_CENTERS)
+    "datacenters", t.DataCenter, m.DataCenter, "DataCenter", add=add_data_center, update=update_data_center,
+    remove=remove_data_center, search=search.DATA_CENTERS)
 CLUSTERS = CollectionDef(
-    "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, remove=remove_cluster, search=search.CLUSTERS)
+    "clusters", t.Cluster, m.Cluster, "Cluster", add=add_cluster, update=update_cluster, remove=remove_cluster,
+    search=search.CLUSTERS)
 DATA_CENTER_CLUSTERS = CollectionDef(
     "clusters", t.Cluster, m.Cluster, "Cluster", parent=DATA_CENTERS, parent_key="data_center_id",
-    add=add_cluster, remove=remove_cluster)
+    add=add_cluster, update=update_cluster, remove=remove_cluster)
 
 CONCEPT = Concept(
     "datacenters", "Data centers and their clusters", (DATA_CENTERS, CLUSTERS, DATA_CENTER_CLUSTERS),

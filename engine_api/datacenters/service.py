@@ -9,15 +9,26 @@ from engine_api import models as m
 from engine_api.faults import cannot
 from engine_api.network.service import MANAGEMENT_NETWORK
 from engine_api.services.context import RequestContext
-from engine_api.services.crud import require, unique_name
+from engine_api.services.crud import rename_checked, require, unique_name
 from engine_api.system import events
 from engine_api.system.events import acting_user
+
+
+def data_center_name_in_use(action: str) -> str:
+    """``ACTION_TYPE_FAILED_STORAGE_POOL_NAME_ALREADY_EXIST``."""
+    return f"Cannot {action} Data Center. The Data Center name is already in use."
+
+
+def cluster_name_in_use(action: str) -> str:
+    """``CLUSTER_CANNOT_DO_ACTION_NAME_IN_USE``."""
+    return f"Cannot {action} Cluster. Cluster name is already in use."
+
 
 # -- data centers -------------------------------------------------------------------------
 
 def add_data_center(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.DataCenter:
     require(data, "DataCenter", "name")
-    unique_name(ctx, m.DataCenter, data["name"], "Data Center")
+    unique_name(ctx, m.DataCenter, data["name"], data_center_name_in_use("add"))
     dc = m.DataCenter(**data)
     ctx.session.add(dc)
     ctx.session.flush()
@@ -49,13 +60,21 @@ def remove_data_center(ctx: RequestContext, dc: m.DataCenter, parent_id: Optiona
     events.record_event(ctx, 954, f"Data Center {dc.name} was removed by {acting_user(ctx)}")
 
 
+def update_data_center(ctx: RequestContext, dc: m.DataCenter, data: dict[str, Any]) -> m.DataCenter:
+    return rename_checked(ctx, dc, data, data_center_name_in_use("edit"))
+
+
 # -- clusters -----------------------------------------------------------------------------
+
+def update_cluster(ctx: RequestContext, cluster: m.Cluster, data: dict[str, Any]) -> m.Cluster:
+    return rename_checked(ctx, cluster, data, cluster_name_in_use("edit"))
+
 
 def add_cluster(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Cluster:
     if parent_id is not None:
         data["data_center_id"] = parent_id
     require(data, "Cluster", "name", "data_center_id")
-    unique_name(ctx, m.Cluster, data["name"], "Cluster")
+    unique_name(ctx, m.Cluster, data["name"], cluster_name_in_use("add"))
     cluster = m.Cluster(**data)
     ctx.session.add(cluster)
     ctx.session.flush()

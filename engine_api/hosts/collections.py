@@ -12,12 +12,13 @@ from engine_api.hosts.service import (
     host_step,
     lock_host,
     remove_host,
+    update_host,
 )
 from engine_api.services.follow_handlers import children, references
 from engine_api.services.registry import CollectionDef, Concept, StepKind
 
 HOSTS = CollectionDef(
-    "hosts", t.Host, m.Host, "Host", add=add_host, remove=remove_host,
+    "hosts", t.Host, m.Host, "Host", add=add_host, update=update_host, remove=remove_host,
     actions={"activate": activate_host, "deactivate": deactivate_host, "upgradecheck": check_host_upgrade},
     search=search.HOSTS)
 HOST_NICS = CollectionDef(

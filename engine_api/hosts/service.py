@@ -11,12 +11,32 @@ from engine_api.network.macs import format_mac
 from engine_api.network.service import MANAGEMENT_NETWORK
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
-from engine_api.services.crud import require, unique_name
+from engine_api.services.crud import (
+    name_already_used,
+    rename_checked,
+    require,
+    unique_name,
+)
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 from engine_api.types import API_PREFIX
 from engine_api.vms import lifecycle
 from engine_api.vms.lifecycle import RUNNING_STATES
+
+
+def _address_not_used(ctx: RequestContext, address: str, action: str, exclude_id: Optional[str] = None) -> None:
+    """``ACTION_TYPE_FAILED_VDS_WITH_SAME_HOST_EXIST``: no two hosts have one address."""
+    stmt = select(m.Host.id).where(m.Host.address == address)
+    if exclude_id is not None:
+        stmt = stmt.where(m.Host.id != exclude_id)
+    if ctx.session.scalars(stmt.limit(1)).first() is not None:
+        raise Conflict(f"[Cannot {action} Host. Host with the same address already exists.]")
+
+
+def update_host(ctx: RequestContext, host: m.Host, data: dict[str, Any]) -> m.Host:
+    if data.get("address") and data["address"] != host.address:
+        _address_not_used(ctx, data["address"], "edit", exclude_id=host.id)
+    return rename_checked(ctx, host, data, name_already_used("edit", "Host"))
 
 
 def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Host:
@@ -27,7 +47,8 @@ def add_host(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]
             raise BadRequest("Host [cluster] required for add", reason="Incomplete parameters")
         data["cluster_id"] = default.id
     require(data, "Host", "name", "address")
-    unique_name(ctx, m.Host, data["name"], "Host")
+    unique_name(ctx, m.Host, data["name"], name_already_used("add", "Host"))
+    _address_not_used(ctx, data["address"], "add")
     host = m.Host(**data)
     host.status = "installing"
     ctx.session.add(host)

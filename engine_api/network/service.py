@@ -13,6 +13,15 @@ from engine_api.system import events
 from engine_api.system.events import acting_user
 
 MANAGEMENT_NETWORK = "ovirtmgmt"
+VNIC_PROFILE_NAME_IN_USE = (
+    "Cannot add VM network interface profile. The VM network interface profile's name is already used by an "
+    "existing profile for the same network.\n-Please choose a different name.")
+
+
+def network_name_in_use(action: str, name: str) -> str:
+    """``ACTION_TYPE_FAILED_NETWORK_NAME_IN_USE``."""
+    return (f"Cannot {action} Network. The name of the logical network '{name}' is already used by an existing "
+            "logical network in the same data-center.\n-Please choose a different name.")
 
 
 # -- networks -----------------------------------------------------------------------------
@@ -21,7 +30,8 @@ def add_network(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[s
     if parent_id is not None:
         data["data_center_id"] = parent_id
     require(data, "Network", "name", "data_center_id")
-    unique_name(ctx, m.Network, data["name"], "Network", data_center_id=data["data_center_id"])
+    unique_name(ctx, m.Network, data["name"], network_name_in_use("add", data["name"]),
+                data_center_id=data["data_center_id"])
     network = m.Network(**data)
     ctx.session.add(network)
     ctx.session.flush()
@@ -91,7 +101,7 @@ def add_vnic_profile(ctx: RequestContext, data: dict[str, Any], parent_id: Optio
     if parent_id is not None:
         data["network_id"] = parent_id
     require(data, "VnicProfile", "name", "network_id")
-    unique_name(ctx, m.VnicProfile, data["name"], "VNIC Profile", network_id=data["network_id"])
+    unique_name(ctx, m.VnicProfile, data["name"], VNIC_PROFILE_NAME_IN_USE, network_id=data["network_id"])
     profile = m.VnicProfile(**data)
     ctx.session.add(profile)
     network = ctx.session.get(m.Network, profile.network_id)

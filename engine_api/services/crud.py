@@ -297,9 +297,10 @@ def require(data: dict[str, Any], label: str, *names: str) -> None:
         )
 
 
-def unique_name(ctx: RequestContext, model: type, name: str, label: str, *, exclude_id: Optional[str] = None, **scope: Any) -> None:
-    """Refuse a duplicate name the way the engine does (409)."""
-    from engine_api.faults import cannot
+def unique_name(ctx: RequestContext, model: type, name: str, message: str, *, exclude_id: Optional[str] = None,
+                **scope: Any) -> None:
+    """Refuse a duplicate name with the engine's validation ``message`` (409, ``[message]``)."""
+    from engine_api.faults import Conflict
 
     stmt = select(model.id).where(model.name == name)
     for key, value in scope.items():
@@ -307,5 +308,21 @@ def unique_name(ctx: RequestContext, model: type, name: str, label: str, *, excl
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
     if ctx.session.scalars(stmt.limit(1)).first() is not None:
-        raise cannot(f"add {label}", "The specified name is already in use" if exclude_id is None else "Name is in use")
+        raise Conflict(f"[{message}]")
+
+
+def rename_checked(ctx: RequestContext, entity: Any, data: dict[str, Any], message: str, **scope: Any) -> Any:
+    """An update that applies ``data`` to ``entity`` once a new name in it is no other one's (409 ``[message]``)."""
+    name = data.get("name")
+    if name and name != entity.name:
+        unique_name(ctx, type(entity), name, message, exclude_id=entity.id, **scope)
+    for key, value in data.items():
+        setattr(entity, key, value)
+    return entity
+
+
+def name_already_used(action: str, type_label: str) -> str:
+    """The engine's ``ACTION_TYPE_FAILED_NAME_ALREADY_USED`` for ``$action`` and ``$type``."""
+    return (f"Cannot {action} {type_label}. The {type_label} name is already in use, "
+            "please choose a unique name and try again.")
 

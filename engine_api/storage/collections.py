@@ -22,11 +22,13 @@ from engine_api.storage.domains import (
     detach_storage_domain,
     remove_storage_domain,
     storage_domain_step,
+    update_storage_domain,
 )
 
 STORAGE_DOMAINS = CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
-    add=add_storage_domain, remove=remove_storage_domain, search=search.STORAGE_DOMAINS)
+    add=add_storage_domain, update=update_storage_domain, remove=remove_storage_domain,
+    search=search.STORAGE_DOMAINS)
 DISKS = CollectionDef("disks", t.Disk, m.Disk, "Disk", add=add_disk, remove=remove_disk, search=search.DISKS)
 DATA_CENTER_STORAGE_DOMAINS = CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain", parent=DATA_CENTERS,

@@ -10,14 +10,23 @@ from engine_api import models as m
 from engine_api.faults import BadRequest, cannot
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
-from engine_api.services.crud import require, unique_name
+from engine_api.services.crud import rename_checked, require, unique_name
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 
 
+def storage_domain_name_in_use(action: str) -> str:
+    """``ACTION_TYPE_FAILED_STORAGE_DOMAIN_NAME_ALREADY_EXIST`` (``$type Storage``)."""
+    return f"Cannot {action} Storage. The Storage Domain name is already in use."
+
+
+def update_storage_domain(ctx: RequestContext, domain: m.StorageDomain, data: dict[str, Any]) -> m.StorageDomain:
+    return rename_checked(ctx, domain, data, storage_domain_name_in_use("edit"))
+
+
 def add_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.StorageDomain:
     require(data, "StorageDomain", "name", "type", "storage_type", "host_id")
-    unique_name(ctx, m.StorageDomain, data["name"], "Storage Domain")
+    unique_name(ctx, m.StorageDomain, data["name"], storage_domain_name_in_use("add"))
     if data.get("storage_type") in ("nfs", "glusterfs", "posixfs", "localfs") and not data.get("storage_path"):
         raise BadRequest("StorageDomain [storage.path] required for add", reason="Incomplete parameters")
     domain = m.StorageDomain(**data)

@@ -13,13 +13,16 @@ from engine_api.system.events import acting_user
 from engine_api.vms import devices, libvirt_domains, lifecycle
 from engine_api.vms.lifecycle import RUNNING_STATES
 
+NIC_NAME_IN_USE = "Network interface name is already in use"
+"""``NETWORK_INTERFACE_NAME_ALREADY_IN_USE``, which has no ``Cannot …`` prefix."""
+
 # -- VM NICs ------------------------------------------------------------------------------
 
 def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) -> m.Nic:
     vm = ctx.session.get(m.Vm, vm_id)
     assert vm is not None
     require(data, "Nic", "name")
-    unique_name(ctx, m.Nic, data["name"], "NIC", vm_id=vm_id)
+    unique_name(ctx, m.Nic, data["name"], NIC_NAME_IN_USE, vm_id=vm_id)
     if data.get("mac"):
         data["mac"] = macs.check_mac(ctx, data["mac"], vm.cluster_id)
     else:
@@ -37,6 +40,8 @@ def add_vm_nic(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) 
 
 
 def update_vm_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Nic:
+    if data.get("name") and data["name"] != nic.name:
+        unique_name(ctx, m.Nic, data["name"], NIC_NAME_IN_USE, exclude_id=nic.id, vm_id=nic.vm_id)
     if data.get("mac"):
         vm = ctx.session.get(m.Vm, nic.vm_id)
         data["mac"] = macs.check_mac(ctx, data["mac"], vm.cluster_id if vm else None, exclude_nic=nic.id,
@@ -81,7 +86,7 @@ def add_template_nic(ctx: RequestContext, data: dict[str, Any], template_id: Opt
     """A vNIC of a template: VMs made from the template get one like it, with a MAC of their own,
     so a template's NIC has none."""
     require(data, "Nic", "name")
-    unique_name(ctx, m.Nic, data["name"], "NIC", template_id=template_id)
+    unique_name(ctx, m.Nic, data["name"], NIC_NAME_IN_USE, template_id=template_id)
     data.pop("mac", None)
     nic = m.Nic(template_id=template_id, **data)
     ctx.session.add(nic)
@@ -90,7 +95,7 @@ def add_template_nic(ctx: RequestContext, data: dict[str, Any], template_id: Opt
 
 def update_template_nic(ctx: RequestContext, nic: m.Nic, data: dict[str, Any]) -> m.Nic:
     if data.get("name") and data["name"] != nic.name:
-        unique_name(ctx, m.Nic, data["name"], "NIC", exclude_id=nic.id, template_id=nic.template_id)
+        unique_name(ctx, m.Nic, data["name"], NIC_NAME_IN_USE, exclude_id=nic.id, template_id=nic.template_id)
     data.pop("mac", None)
     for key, value in data.items():
         setattr(nic, key, value)

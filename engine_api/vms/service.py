@@ -10,7 +10,7 @@ from engine_api.faults import cannot
 from engine_api.network import macs
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
-from engine_api.services.crud import require, unique_name
+from engine_api.services.crud import name_already_used, require, unique_name
 from engine_api.snapshots import service as snapshots
 from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
@@ -53,7 +53,7 @@ def _attachments_of(ctx: RequestContext, **owner: str) -> list[tuple[m.DiskAttac
 def add_vm(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Vm:
     data.setdefault("template_id", m.BLANK_TEMPLATE_ID)
     require(data, "Vm", "name", "cluster_id")
-    unique_name(ctx, m.Vm, data["name"], "VM")
+    unique_name(ctx, m.Vm, data["name"], name_already_used("add", "VM"))
     template = ctx.session.get(m.Template, data["template_id"])
     if template is not None and template.status != "ok":
         raise cannot("add VM", "Template is locked or illegal")
@@ -120,7 +120,7 @@ def vm_image_step(ctx: RequestContext, vm_id: str, step: str, payload: dict[str,
 
 def update_vm(ctx: RequestContext, vm: m.Vm, data: dict[str, Any]) -> m.Vm:
     if "name" in data and data["name"] != vm.name:
-        unique_name(ctx, m.Vm, data["name"], "VM", exclude_id=vm.id)
+        unique_name(ctx, m.Vm, data["name"], name_already_used("edit", "VM"), exclude_id=vm.id)
     if "cluster_id" in data and data["cluster_id"] != vm.cluster_id and vm.status != "down":
         raise cannot("update VM", "VM must be down to change its cluster")
     if "template_id" in data and data["template_id"] != vm.template_id:
@@ -175,7 +175,7 @@ def add_template(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[
         data["name"] = base.name
     require(data, "Template", "name", "source_vm_id")
     if base is None:
-        unique_name(ctx, m.Template, data["name"], "Template")
+        unique_name(ctx, m.Template, data["name"], name_already_used("add", "Template"))
     vm = ctx.session.get(m.Vm, data["source_vm_id"])
     assert vm is not None
     if vm.status not in ("down",):

@@ -136,3 +136,37 @@ def test_an_empty_cluster_can_be_removed(ovirt_connection):
 def test_the_default_cluster_carries_both_demo_networks(ovirt_connection):
     default = clusters(ovirt_connection).cluster_service(by_name(clusters(ovirt_connection), "Default").id)
     assert sorted(n.name for n in default.networks_service().list()) == ["mynetwork", "ovirtmgmt"]
+
+
+def test_a_second_data_center_of_the_same_name_is_refused(ovirt_connection):
+    with pytest.raises(sdk.Error) as refused:
+        add_dc(ovirt_connection, "Default")
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot add Data Center. The Data Center name is already in use.]"
+    assert len(dcs(ovirt_connection).list()) == 1
+
+
+def test_renaming_a_data_center_to_a_name_in_use_is_refused(ovirt_connection):
+    dc2 = add_dc(ovirt_connection)
+    with pytest.raises(sdk.Error) as refused:
+        dc2.update(types.DataCenter(name="Default"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot edit Data Center. The Data Center name is already in use.]"
+    assert dc2.get().name == "dc2"
+
+
+def test_a_second_cluster_of_the_same_name_is_refused(ovirt_connection):
+    with pytest.raises(sdk.Error) as refused:
+        add_cluster(ovirt_connection, "cluster2", dc="Default")
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot add Cluster. Cluster name is already in use.]"
+    assert sorted(c.name for c in clusters(ovirt_connection).list()) == ["Default", "cluster2"]
+
+
+def test_renaming_a_cluster_to_a_name_in_use_is_refused(ovirt_connection):
+    cluster2 = clusters(ovirt_connection).cluster_service(by_name(clusters(ovirt_connection), "cluster2").id)
+    with pytest.raises(sdk.Error) as refused:
+        cluster2.update(types.Cluster(name="Default"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot edit Cluster. Cluster name is already in use.]"
+    assert cluster2.get().name == "cluster2"

@@ -149,3 +149,22 @@ def test_a_host_in_maintenance_moves_to_another_cluster(ovirt_connection):
     host02.update(types.Host(cluster=types.Cluster(id=cluster2.id)))
     assert host02.get().cluster.id == cluster2.id
     assert "host02" in [h.name for h in hosts(ovirt_connection).list(search="cluster=cluster2")]
+
+
+def test_renaming_a_host_to_a_name_in_use_is_refused(ovirt_connection):
+    host02 = host_service(ovirt_connection, "host02")
+    with pytest.raises(sdk.Error) as refused:
+        host02.update(types.Host(name="myhost"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot edit Host. The Host name is already in use, please choose a unique name and try again.]")
+    assert host02.get().name == "host02"
+
+
+def test_a_host_with_an_existing_hosts_address_is_refused(ovirt_connection):
+    address = host_service(ovirt_connection, "myhost").get().address
+    with pytest.raises(sdk.Error) as refused:
+        add_host(ovirt_connection, "newhost", address)
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot add Host. Host with the same address already exists.]"
+    assert "newhost" not in [h.name for h in hosts(ovirt_connection).list()]

@@ -118,3 +118,13 @@ def test_a_vm_nic_can_use_a_new_networks_profile(ovirt_connection):
     nic = vm_service(ovirt_connection, "myvm").nics_service().add(
         types.Nic(name="nic2", vnic_profile=types.VnicProfile(id=profile.id)))
     assert ovirt_connection.follow_link(ovirt_connection.follow_link(nic.vnic_profile).network).name == "net2"
+
+
+def test_a_second_network_of_the_same_name_in_the_data_center_is_refused(ovirt_connection):
+    with pytest.raises(sdk.Error) as refused:
+        add_network(ovirt_connection, "mynetwork")
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot add Network. The name of the logical network 'mynetwork' is already used by an existing "
+        "logical network in the same data-center.\n-Please choose a different name.]")
+    assert [n.name for n in networks(ovirt_connection).list()].count("mynetwork") == 1

@@ -140,3 +140,12 @@ def test_a_nic_without_a_name_is_refused(ovirt_connection):
     assert refused.value.fault.reason == "Incomplete parameters"
     assert refused.value.fault.detail == "Nic [name] required for add"
     assert len(nics.list()) == 1
+
+
+def test_a_second_nic_of_the_same_name_on_a_vm_is_refused(ovirt_connection):
+    nics = vm_service(ovirt_connection, "myvm").nics_service()
+    with pytest.raises(sdk.Error) as refused:
+        nics.add(types.Nic(name="nic1"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Network interface name is already in use]"
+    assert [nic.name for nic in nics.list()] == ["nic1"]

@@ -160,3 +160,12 @@ def test_importing_a_vm_from_the_export_domain_copies_it_to_a_data_domain(ovirt_
     mydata = by_name(domains(ovirt_connection), "mydata")
     assert ovirt_connection.follow_link(attachment.disk).storage_domains[0].id == mydata.id
     assert [vm.name for vm in myexport.vms_service().list()] == ["exported-vm"]
+
+
+def test_renaming_a_domain_to_a_name_in_use_is_refused(ovirt_connection):
+    mysd = domain_service(ovirt_connection, "mysd")
+    with pytest.raises(sdk.Error) as refused:
+        mysd.update(types.StorageDomain(name="mydata"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot edit Storage. The Storage Domain name is already in use.]"
+    assert mysd.get().name == "mysd"

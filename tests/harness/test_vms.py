@@ -257,3 +257,22 @@ def test_a_stopped_vm_can_be_started_again(ovirt_connection):
     wait_status(myvm, S.DOWN)
     myvm.start()
     assert wait_status(myvm, S.UP).host is not None
+
+
+def test_a_second_vm_of_the_same_name_is_refused(ovirt_connection):
+    with pytest.raises(sdk.Error) as refused:
+        new_vm(ovirt_connection, "myvm")
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot add VM. The VM name is already in use, please choose a unique name and try again.]")
+    assert [vm.name for vm in vms(ovirt_connection).list(search="name=myvm")] == ["myvm"]
+
+
+def test_renaming_a_vm_to_a_name_in_use_is_refused(ovirt_connection):
+    myvm = vm_service(ovirt_connection, "myvm")
+    with pytest.raises(sdk.Error) as refused:
+        myvm.update(types.Vm(name="demo-02"))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot edit VM. The VM name is already in use, please choose a unique name and try again.]")
+    assert myvm.get().name == "myvm"
