@@ -7,7 +7,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.faults import BadRequest, cannot
+from engine_api.faults import BadRequest, Conflict, cannot
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import rename_checked, require, unique_name
@@ -62,7 +62,16 @@ def attach_storage_domain(ctx: RequestContext, data: dict[str, Any], parent_id: 
     return domain
 
 
+#: Statuses of a domain an operation is under way in (``StorageDomainStatus.isStorageDomainInProcess``).
+_IN_PROCESS = ("locked", "preparing_for_maintenance", "detaching", "activating")
+
+
 def detach_storage_domain(ctx: RequestContext, domain: m.StorageDomain, parent_id: Optional[str] = None) -> None:
+    """Detaching a domain from its data center: only in maintenance (``checkStorageDomainStatus``)."""
+    if domain.status in _IN_PROCESS:
+        raise Conflict("[Cannot detach Storage. Related operation is currently in progress. Please try again later.]")
+    if domain.status != "maintenance":
+        raise Conflict(f"[Cannot detach Storage. The relevant Storage Domain's status is {_status_phrase(domain)}.]")
     if ctx.session.scalars(select(m.Disk.id).where(m.Disk.storage_domain_id == domain.id).limit(1)).first() \
             and domain.master:
         raise cannot("detach Storage Domain", "The master storage domain still holds disks")

@@ -169,3 +169,14 @@ def test_renaming_a_domain_to_a_name_in_use_is_refused(ovirt_connection):
     assert refused.value.code == 409
     assert refused.value.fault.detail == "[Cannot edit Storage. The Storage Domain name is already in use.]"
     assert mysd.get().name == "mysd"
+
+
+def test_detaching_an_active_domain_is_refused(ovirt_connection):
+    sd2 = add_nfs(ovirt_connection)
+    service = attach_and_wait(ovirt_connection, sd2.get().id)
+    with pytest.raises(sdk.Error) as refused:
+        service.remove()
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot detach Storage. The relevant Storage Domain's status is Active.]"
+    assert service.get().status == SD.ACTIVE
+    assert "sd2" in [d.name for d in attached(ovirt_connection).list()]
