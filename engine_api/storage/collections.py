@@ -13,6 +13,7 @@ from engine_api.storage.disks import (
     disk_step,
     remove_disk,
     storage_domain_disks,
+    update_disk,
 )
 from engine_api.storage.domains import (
     activate_storage_domain,
@@ -29,7 +30,8 @@ STORAGE_DOMAINS = CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain",
     add=add_storage_domain, update=update_storage_domain, remove=remove_storage_domain,
     search=search.STORAGE_DOMAINS)
-DISKS = CollectionDef("disks", t.Disk, m.Disk, "Disk", add=add_disk, remove=remove_disk, search=search.DISKS)
+DISKS = CollectionDef("disks", t.Disk, m.Disk, "Disk", add=add_disk, update=update_disk, remove=remove_disk,
+                      search=search.DISKS)
 DATA_CENTER_STORAGE_DOMAINS = CollectionDef(
     "storagedomains", t.StorageDomain, m.StorageDomain, "StorageDomain", parent=DATA_CENTERS,
     parent_key="data_center_id", add=attach_storage_domain, remove=detach_storage_domain, attach=True,

@@ -6,7 +6,7 @@ from typing import Any, Optional
 from sqlalchemy import select
 
 from engine_api import models as m
-from engine_api.faults import BadRequest, cannot
+from engine_api.faults import BadRequest, Conflict, cannot
 from engine_api.services import transitions
 from engine_api.services.context import RequestContext
 from engine_api.services.crud import require
@@ -14,6 +14,9 @@ from engine_api.system import events, jobs
 from engine_api.system.events import acting_user
 from engine_api.vms import attachments, devices, libvirt_domains
 from engine_api.vms.lifecycle import RUNNING_STATES
+
+REQUESTED_SIZE_TOO_SMALL = "[Cannot edit Virtual Disk. New disk size must be larger than the current disk size.]"
+"""``ACTION_TYPE_FAILED_REQUESTED_DISK_SIZE_IS_TOO_SMALL`` of UpdateDisk."""
 
 
 def new_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
@@ -82,6 +85,16 @@ def new_lun_disk(ctx: RequestContext, data: dict[str, Any]) -> m.Disk:
 
 def add_disk(ctx: RequestContext, data: dict[str, Any], parent_id: Optional[str]) -> m.Disk:
     return new_disk(ctx, data)
+
+
+def update_disk(ctx: RequestContext, disk: m.Disk, data: dict[str, Any]) -> m.Disk:
+    """UpdateDisk: a disk grows, never shrinks."""
+    size = data.get("provisioned_size")
+    if size is not None and size < disk.provisioned_size:
+        raise Conflict(REQUESTED_SIZE_TOO_SMALL)
+    for key, value in data.items():
+        setattr(disk, key, value)
+    return disk
 
 
 def disk_step(ctx: RequestContext, disk_id: str, step: str, payload: dict[str, Any]) -> None:

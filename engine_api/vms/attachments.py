@@ -20,6 +20,23 @@ from engine_api.vms.schemas import DiskSnapshotRef
 DETACH_STATES = frozenset({"up", "down"})
 
 
+ALREADY_ATTACHED = "The disk is already attached to VM"
+"""``ACTION_TYPE_FAILED_DISK_ALREADY_ATTACHED``."""
+
+
+def _no_other_boot_disk(ctx: RequestContext, vm: m.Vm, action: str, exclude_disk: Optional[str] = None) -> None:
+    """``DiskValidator.isVmNotContainsBootDisk``: a VM has one active boot disk (409
+    ``ACTION_TYPE_FAILED_DISK_BOOT_IN_USE``)."""
+    stmt = (select(m.Disk.name).join(m.DiskAttachment, m.DiskAttachment.disk_id == m.Disk.id)
+            .where(m.DiskAttachment.vm_id == vm.id, m.DiskAttachment.bootable.is_(True),
+                   m.DiskAttachment.active.is_(True)))
+    if exclude_disk is not None:
+        stmt = stmt.where(m.DiskAttachment.disk_id != exclude_disk)
+    boot = ctx.session.scalars(stmt.limit(1)).first()
+    if boot is not None:
+        raise Conflict(f"[Cannot {action} Virtual Disk. Disk {boot} in VM {vm.name} is already marked as boot.]")
+
+
 def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Optional[str]) -> m.DiskAttachment:
     vm = ctx.session.get(m.Vm, vm_id)
     assert vm is not None
@@ -29,25 +46,24 @@ def add_vm_disk_attachment(ctx: RequestContext, data: dict[str, Any], vm_id: Opt
         raise BadRequest("DiskAttachment [disk] required for add", reason="Incomplete parameters")
     held: Optional[m.SnapshotDisk] = None
     if isinstance(disk_value, dict):
+        if data.get("bootable"):
+            _no_other_boot_disk(ctx, vm, "add")
         disk = disks.new_disk(ctx, resolve_refs(ctx, disk_value))
     elif isinstance(disk_value, DiskSnapshotRef):
         disk, held = _disk_as_snapshot_holds_it(ctx, vm, disk_value)
     else:
         disk = ctx.session.get(m.Disk, disk_value)
         assert disk is not None
+        if data.get("bootable"):
+            _no_other_boot_disk(ctx, vm, "attach")
         exists = ctx.session.scalars(select(m.DiskAttachment.pk).where(
             m.DiskAttachment.vm_id == vm_id, m.DiskAttachment.disk_id == disk.id)).first()
         if exists:
-            raise cannot("attach Virtual Disk", "The disk is already attached to the VM")
+            raise cannot("attach Virtual Disk", ALREADY_ATTACHED)
         attached = ctx.session.scalars(select(m.DiskAttachment.pk).where(
             m.DiskAttachment.disk_id == disk.id, m.DiskAttachment.vm_id.is_not(None))).first()
         if attached and not disk.shareable:
             raise cannot("attach Virtual Disk", "The disk is not shareable and is already attached to a VM")
-    if data.get("bootable"):
-        other = ctx.session.scalars(select(m.DiskAttachment.pk).where(
-            m.DiskAttachment.vm_id == vm_id, m.DiskAttachment.bootable.is_(True))).first()
-        if other:
-            raise cannot("attach Virtual Disk", "The VM already has a bootable disk")
     attachment = m.DiskAttachment(disk_id=disk.id, vm_id=vm_id, **data)
     if held is not None:
         attachment.snapshot_id, attachment.image_id = held.snapshot_id, held.image_id
@@ -86,7 +102,7 @@ def _disk_as_snapshot_holds_it(ctx: RequestContext, vm: m.Vm,
         raise cannot(action, "The specified disk does not exist")
     if ctx.session.scalars(select(m.DiskAttachment.pk).where(
             m.DiskAttachment.vm_id == vm.id, m.DiskAttachment.disk_id == disk.id)).first():
-        raise cannot(action, "The disk is already attached to the VM")
+        raise cannot(action, ALREADY_ATTACHED)
     return disk, held
 
 
@@ -98,8 +114,12 @@ def update_disk_attachment(ctx: RequestContext, attachment: m.DiskAttachment, da
         for key in ("name", "description", "provisioned_size", "shareable", "wipe_after_delete"):
             if key in disk_value:
                 if key == "provisioned_size" and disk_value[key] < disk.provisioned_size:
-                    raise cannot("extend Virtual Disk", "New disk size must be larger than the current disk size")
+                    raise Conflict(disks.REQUESTED_SIZE_TOO_SMALL)
                 setattr(disk, key, disk_value[key])
+    if data.get("bootable") and not attachment.bootable and attachment.active and attachment.vm_id:
+        vm = ctx.session.get(m.Vm, attachment.vm_id)
+        assert vm is not None
+        _no_other_boot_disk(ctx, vm, "edit", exclude_disk=attachment.disk_id)
     active = data.pop("active", None)
     for key, value in data.items():
         setattr(attachment, key, value)

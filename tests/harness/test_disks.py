@@ -180,3 +180,63 @@ def test_the_demo_holds_one_or_two_disks_per_demo_vm(ovirt_connection):
     assert len(everything) == 55
     assert len([d for d in everything if d.name.startswith("demo-02_")]) == 2
     assert len([d for d in everything if d.name.startswith("demo-01_")]) == 1
+
+
+def test_a_disk_does_not_shrink(ovirt_connection):
+    disk = new_disk(ovirt_connection, "shrinking", size=3 * GiB)
+    service = disks(ovirt_connection).disk_service(disk.id)
+    with pytest.raises(sdk.Error) as refused:
+        service.update(types.Disk(provisioned_size=GiB))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot edit Virtual Disk. New disk size must be larger than the current disk size.]")
+    assert service.get().provisioned_size == 3 * GiB
+
+
+def test_an_attached_disk_does_not_shrink_through_its_attachment(ovirt_connection):
+    myvm = vm_service(ovirt_connection, "myvm")
+    attachment = myvm.disk_attachments_service().list()[0]
+    size = disks(ovirt_connection).disk_service(attachment.disk.id).get().provisioned_size
+    with pytest.raises(sdk.Error) as refused:
+        myvm.disk_attachments_service().attachment_service(attachment.id).update(
+            types.DiskAttachment(disk=types.Disk(provisioned_size=size // 2)))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot edit Virtual Disk. New disk size must be larger than the current disk size.]")
+    assert disks(ovirt_connection).disk_service(attachment.disk.id).get().provisioned_size == size
+
+
+def test_a_second_boot_disk_is_refused_on_attach(ovirt_connection):
+    myvm = vm_service(ovirt_connection, "myvm")
+    disk = new_disk(ovirt_connection, "boot2")
+    with pytest.raises(sdk.Error) as refused:
+        attach(myvm, disk.id, bootable=True)
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot attach Virtual Disk. Disk myvm_Disk1 in VM myvm is already marked as boot.]")
+    assert disk.id not in [a.disk.id for a in myvm.disk_attachments_service().list()]
+
+
+def test_a_second_boot_disk_is_refused_on_an_attachment_update(ovirt_connection):
+    myvm = vm_service(ovirt_connection, "myvm")
+    disk = new_disk(ovirt_connection, "boot2")
+    attach(myvm, disk.id)
+    service = myvm.disk_attachments_service().attachment_service(disk.id)
+    with pytest.raises(sdk.Error) as refused:
+        service.update(types.DiskAttachment(bootable=True))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot edit Virtual Disk. Disk myvm_Disk1 in VM myvm is already marked as boot.]")
+    assert service.get().bootable is False
+
+
+def test_a_disk_attached_twice_to_a_vm_is_refused(ovirt_connection):
+    myvm = vm_service(ovirt_connection, "myvm")
+    disk = new_disk(ovirt_connection, "twice", shareable=True, format=types.DiskFormat.RAW, sparse=False)
+    attach(myvm, disk.id)
+    with pytest.raises(sdk.Error) as refused:
+        attach(myvm, disk.id)
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot attach Virtual Disk. The disk is already attached to VM.]"
+    assert [a.disk.id for a in myvm.disk_attachments_service().list()].count(disk.id) == 1
+

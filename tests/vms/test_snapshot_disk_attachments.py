@@ -57,7 +57,7 @@ def test_a_snapshot_disk_attaches_to_a_running_agent_and_detaches(engine, connec
     assert refused.value.code == 409 and "attached to other VMs" in str(refused.value)
     with pytest.raises(sdk.Error) as refused:
         _attach(agent, disk_id, snapshot.id)
-    assert refused.value.code == 409 and "already attached to the VM" in str(refused.value)
+    assert refused.value.code == 409 and "[Cannot attach Virtual Disk. The disk is already attached to VM.]" in str(refused.value)
 
     agent.disk_attachments_service().attachment_service(attachment.id).remove()  # hot-unplugged, then detached
     assert disk_id not in [a.disk.id for a in agent.disk_attachments_service().list()]
