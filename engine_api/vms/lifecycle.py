@@ -78,6 +78,28 @@ _PHRASES = {
 }
 
 
+#: ``LocalizedVmStatus``: the ``$vmStatus`` each state reads as in the engine's messages.
+_LOCALIZED_STATUS = {
+    "unassigned": "Unassigned", "down": "Down", "up": "Up", "powering_up": "Powering Up", "paused": "Paused",
+    "migrating": "Migrating", "unknown": "Unknown", "not_responding": "Not Responding",
+    "wait_for_launch": "Wait for Launch", "reboot_in_progress": "Reboot in Progress", "saving_state": "Saving State",
+    "restoring_state": "Restoring State", "suspended": "Suspended", "image_illegal": "Image Illegal",
+    "image_locked": "Image Locked", "powering_down": "Powering Down",
+}
+
+
+def status_illegal(action: str, vm: m.Vm) -> Conflict:
+    """``ACTION_TYPE_FAILED_VM_STATUS_ILLEGAL``: ``[Cannot restart VM because the VM is in Down status.]``."""
+    return Conflict(f"[Cannot {action} VM because the VM is in {_LOCALIZED_STATUS.get(vm.status, '')} status.]")
+
+
+def _not_running(action: str, vm: m.Vm) -> Conflict:
+    """StopVmCommandBase's refusal: saving or restoring state, else not running."""
+    if vm.status in ("saving_state", "restoring_state"):
+        return cannot(action, "VM is in saving/restoring state.\n-Please try again when the VM is either up or down")
+    return cannot(action, "VM is not running")
+
+
 def lock_vm_row(session: Session, vm_id: str) -> None:
     session.execute(select(m.Vm.id).where(m.Vm.id == vm_id).with_for_update())
 
@@ -262,7 +284,7 @@ def _reason(params: dict[str, Any]) -> str:
 def stop_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
     if vm.status not in RUNNING_STATES | {"suspended"} or vm.status in ("saving_state", "restoring_state"):
-        raise refused("stop VM", vm)
+        raise _not_running("stop VM", vm) if vm.status in _NOT_RUNNING else refused("stop VM", vm)
     job = _begin(ctx, vm, f"Stopping VM {vm.name}")
     if vm.status == "suspended":
         _event(ctx, USER_STOP_SUSPENDED_VM,
@@ -283,7 +305,7 @@ def shutdown_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[s
     if vm.status == "suspended":
         return stop_vm(ctx, vm, params)
     if vm.status not in ("up", "powering_up", "reboot_in_progress", "paused"):
-        raise refused("shut-down VM", vm)
+        raise _not_running("shutdown VM", vm) if vm.status in _NOT_RUNNING else refused("shutdown VM", vm)
     job = _begin(ctx, vm, f"Shutting down VM {vm.name}")
     _event(ctx, USER_INITIATED_SHUTDOWN_VM, f"VM shutdown initiated by {acting_user(ctx)} on VM {vm.name} "
                                             f"(Host: {_host_name(ctx, vm.host_id)}){_reason(params)}.", vm)
@@ -294,8 +316,10 @@ def shutdown_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[s
 
 def suspend_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
+    if vm.status in ("wait_for_launch", "not_responding"):
+        raise status_illegal("hibernate", vm)
     if vm.status != "up":
-        raise refused("hibernate VM", vm)
+        raise cannot("hibernate VM", "VM is not up")
     job = _begin(ctx, vm, f"Suspending VM {vm.name}")
     _event(ctx, USER_SUSPEND_VM, f"Suspending VM {vm.name} was initiated by User {acting_user(ctx)} "
                                  f"(Host: {_host_name(ctx, vm.host_id)}).", vm)
@@ -307,7 +331,7 @@ def suspend_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[st
 def reboot_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
     if vm.status not in ("up", "powering_up"):
-        raise refused("reboot VM", vm)
+        raise status_illegal("restart", vm)
     job = _begin(ctx, vm, f"Rebooting VM {vm.name}")
     _event(ctx, USER_REBOOT_VM, f"User {acting_user(ctx)} initiated reboot of VM {vm.name}.", vm)
     vm.status = "reboot_in_progress"
@@ -318,7 +342,7 @@ def reboot_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str
 def reset_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
     if vm.status not in ("up", "powering_up", "reboot_in_progress", "paused"):
-        raise refused("reset VM", vm)
+        raise status_illegal("reset", vm)
     job = _begin(ctx, vm, f"Resetting VM {vm.name}")
     _event(ctx, USER_RESET_VM, f"User {acting_user(ctx)} initiated reset of VM {vm.name}.", vm)
     vm.status = "up"
@@ -327,17 +351,26 @@ def reset_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str,
     return _answer(job)
 
 
+#: The states StopVmCommandBase calls not running (the engine's ``isRunning`` is false and the VM
+#: is neither paused, not responding nor suspended).
+_NOT_RUNNING = frozenset({"down", "unassigned", "unknown", "image_illegal", "saving_state",
+                          "restoring_state"})
+
 #: States a VM migrates from (a paused VM migrates and stays paused).
 MIGRATABLE_STATES = ("up", "paused")
 
 
 def migrate_vm(ctx: RequestContext, vm: m.Vm, params: dict[str, Any]) -> dict[str, Any]:
     vm = lock_vm(ctx, vm)
-    if vm.status not in MIGRATABLE_STATES:
-        raise refused("migrate VM", vm)
-    returns_to = vm.status
     spec: Optional[RefSpec] = params.get("host")
     wanted = [resolve_ref(ctx, spec)] if spec is not None else []
+    if wanted and wanted[0].status != "up":  # MigrateVmToServerCommand, before the VM's own checks
+        raise cannot("migrate VM", "Operation can be performed only when Host status is Up")
+    if vm.status not in MIGRATABLE_STATES:
+        raise refused("migrate VM", vm)
+    if wanted and wanted[0].id == vm.host_id:
+        raise cannot("migrate VM", "source and destination is the same")
+    returns_to = vm.status
     target = place(ctx, vm, "migrate VM", wanted, exclude=vm.host_id)
     source = _host_name(ctx, vm.host_id)
     job = _begin(ctx, vm, f"Migrating VM {vm.name} to Host {target.name}")

@@ -14,6 +14,7 @@ from tests.harness.sdk import (
     vm_service,
     vms,
     wait_status,
+    wait_until,
 )
 
 S = types.VmStatus
@@ -276,3 +277,46 @@ def test_renaming_a_vm_to_a_name_in_use_is_refused(ovirt_connection):
     assert refused.value.fault.detail == (
         "[Cannot edit VM. The VM name is already in use, please choose a unique name and try again.]")
     assert myvm.get().name == "myvm"
+
+
+@pytest.mark.parametrize("action, detail", [
+    ("suspend", "[Cannot hibernate VM. VM is not up.]"),
+    ("reboot", "[Cannot restart VM because the VM is in Down status.]"),
+    ("reset", "[Cannot reset VM because the VM is in Down status.]"),
+    ("shutdown", "[Cannot shutdown VM. VM is not running.]"),
+], ids=["suspend", "reboot", "reset", "shutdown"])
+def test_a_power_action_on_a_down_vm_is_refused_with_the_engines_message(ovirt_connection, action, detail):
+    myvm = vm_service(ovirt_connection, "myvm")
+    with pytest.raises(sdk.Error) as refused:
+        getattr(myvm, action)()
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == detail
+    assert myvm.get().status == S.DOWN
+
+
+def test_migrating_a_vm_to_its_own_host_is_refused(ovirt_connection):
+    myvm = running(ovirt_connection)
+    host = myvm.get().host
+    with pytest.raises(sdk.Error) as refused:
+        myvm.migrate(host=types.Host(id=host.id))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot migrate VM. source and destination is the same.]"
+    vm = myvm.get()
+    assert (vm.status, vm.host.id) == (S.UP, host.id)
+
+
+def test_migrating_a_vm_to_a_host_that_is_not_up_is_refused(ovirt_connection):
+    myvm = running(ovirt_connection)
+    source = myvm.get().host.id
+    target = next(h for h in ovirt_connection.system_service().hosts_service().list(search="cluster=Default")
+                  if h.id != source)
+    target_service = ovirt_connection.system_service().hosts_service().host_service(target.id)
+    target_service.deactivate()
+    wait_until(lambda: target_service.get().status == types.HostStatus.MAINTENANCE)
+    with pytest.raises(sdk.Error) as refused:
+        myvm.migrate(host=types.Host(id=target.id))
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot migrate VM. Operation can be performed only when Host status is Up.]")
+    assert myvm.get().host.id == source
+

@@ -49,7 +49,7 @@ def test_refused_action_in_json_is_a_failed_action_and_changes_nothing(engine, h
     assert answer.status_code == 409
     assert answer.headers["Content-Type"].startswith("application/json")
     assert answer.json() == {"status": "failed", "fault": {
-        "reason": "Operation Failed", "detail": "[Cannot shut-down VM. VM is not running.]"}}
+        "reason": "Operation Failed", "detail": "[Cannot shutdown VM. VM is not running.]"}}
     assert row_counts(engine.db) == before
     assert status_of(http, vm["id"]) == "down"
 

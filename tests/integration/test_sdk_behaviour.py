@@ -123,10 +123,10 @@ def test_starting_a_running_vm_raises_409_and_changes_nothing(engine, myvm):
 
 @pytest.mark.parametrize("action, detail", [
     ("stop", "[Cannot stop VM. VM is not running.]"),
-    ("shutdown", "[Cannot shut-down VM. VM is not running.]"),
-    ("suspend", "[Cannot hibernate VM. VM is not running.]"),
-    ("reboot", "[Cannot reboot VM. VM is not running.]"),
-    ("reset", "[Cannot reset VM. VM is not running.]"),
+    ("shutdown", "[Cannot shutdown VM. VM is not running.]"),
+    ("suspend", "[Cannot hibernate VM. VM is not up.]"),
+    ("reboot", "[Cannot restart VM because the VM is in Down status.]"),
+    ("reset", "[Cannot reset VM because the VM is in Down status.]"),
     ("migrate", "[Cannot migrate VM. VM is not running.]"),
     ("cancel_migration", "[Cannot cancel migration of VM. VM is not being migrated.]"),
 ])
