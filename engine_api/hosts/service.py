@@ -217,7 +217,7 @@ def activate_host(ctx: RequestContext, host: m.Host, params: dict[str, Any]) -> 
     action = "activate Host"
     ctx.session.refresh(host, with_for_update=True)
     if host.status == "up":
-        raise cannot(action, "Host is already Up")
+        raise cannot(action, "Host in Up status")  # VDS_ALREADY_UP
     if host.status in _BUSY_HOST_STATES + ("unassigned",):
         raise cannot(action, f"Host status is {host.status}")
     _host_pending(ctx, host)
@@ -235,7 +235,7 @@ def _reason(params: dict[str, Any]) -> str:
 
 def remove_host(ctx: RequestContext, host: m.Host, parent_id: Optional[str] = None) -> None:
     if host.status not in ("maintenance", "install_failed", "non_responsive", "down", "installing"):
-        raise cannot("remove Host", "Host must be in Maintenance mode first")
+        raise cannot("remove Host", "Host is operational. Please switch Host to Maintenance mode first")
     transitions.cancel(ctx, "host", host.id)
     ctx.session.delete(host)
     events.record_event(ctx, 44, f"Host {host.name} was removed by {acting_user(ctx)}.",

@@ -168,3 +168,23 @@ def test_a_host_with_an_existing_hosts_address_is_refused(ovirt_connection):
     assert refused.value.code == 409
     assert refused.value.fault.detail == "[Cannot add Host. Host with the same address already exists.]"
     assert "newhost" not in [h.name for h in hosts(ovirt_connection).list()]
+
+
+def test_activating_an_up_host_is_refused(ovirt_connection):
+    myhost = host_service(ovirt_connection, "myhost")
+    with pytest.raises(sdk.Error) as refused:
+        myhost.activate()
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == "[Cannot activate Host. Host in Up status.]"
+    assert myhost.get().status == H.UP
+
+
+def test_removing_an_up_host_is_refused(ovirt_connection):
+    host02 = host_service(ovirt_connection, "host02")
+    with pytest.raises(sdk.Error) as refused:
+        host02.remove()
+    assert refused.value.code == 409
+    assert refused.value.fault.detail == (
+        "[Cannot remove Host. Host is operational. Please switch Host to Maintenance mode first.]")
+    assert host02.get().status == H.UP
+
