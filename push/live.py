@@ -51,15 +51,53 @@ class QueryKey:
 class Reach:
     """The changes that can alter a query's result: those of the top-level ``collections`` (and
     of their sub-collections: ``vms`` covers ``vms/nics``), and those of the entities at or below
-    the ``hrefs`` (one VM's query is touched by that VM's changes alone)."""
+    the ``hrefs`` (one VM's query is touched by that VM's changes alone).
+
+    A collection query whose order and search read only some top-level members of its entities'
+    documents names its collection as ``members`` and those members as ``fields``: a change to an
+    entity that is not in the result, which alters none of ``fields`` (or is below the entity: a
+    NIC of a VM the result does not hold), cannot alter the result."""
 
     collections: frozenset[str] = frozenset()
     hrefs: tuple[str, ...] = ()
+    members: Optional[str] = None
+    fields: frozenset[str] = frozenset()
 
-    def touched_by(self, collection: str, href: str) -> bool:
-        if collection.split("/", 1)[0] in self.collections:
-            return True
+    def touched_by(self, collection: str, href: str, keys: Optional[frozenset[str]] = None,
+                   held: Callable[[], frozenset[str]] = frozenset) -> bool:
+        """Whether a change of ``href`` in ``collection`` that altered the top-level ``keys`` of its
+        document (None: unknown, or added or removed) can alter the result; ``held()`` gives the
+        hrefs of the entities the result holds."""
+        top = collection.split("/", 1)[0]
+        if top in self.collections:
+            if top != self.members:
+                return True
+            entity = entity_href(href, top)
+            if entity in held():
+                return True
+            if href != entity:
+                return False
+            return keys is None or bool(keys & self.fields)
         return any(href == prefix or href.startswith(prefix + "/") for prefix in self.hrefs)
+
+
+def entity_href(href: str, collection: str) -> str:
+    """The href of the entity of ``collection`` that ``href`` is, or is below
+    (``…/vms/1`` for ``…/vms/1/nics/2``)."""
+    marker = f"/{collection}/"
+    start = href.find(marker)
+    if start < 0:
+        return href
+    end = href.find("/", start + len(marker))
+    return href if end < 0 else href[:end]
+
+
+def held_hrefs(result: Any) -> frozenset[str]:
+    """The hrefs of the entities a collection's result holds (``{"vm": [{"href": …}, …]}``)."""
+    if not isinstance(result, dict):
+        return frozenset()
+    return frozenset(item["href"] for items in result.values() if isinstance(items, list)
+                     for item in items if isinstance(item, dict) and isinstance(item.get("href"), str))
 
 
 @dataclass(frozen=True)
@@ -145,6 +183,21 @@ class LiveQuery:
     evaluation: Evaluation
     subscribers: dict[Subscriber, set[str]] = field(default_factory=dict)
     evaluations: int = 1
+    _held: Optional[tuple[Evaluation, frozenset[str]]] = field(default=None, repr=False)
+
+    def touched_by(self, change: tuple[Any, ...]) -> bool:
+        """Whether ``change`` — (collection, href) or (collection, href, changed keys) — can alter
+        the result."""
+        if self.reach is None:
+            return True
+        collection, href, *rest = change
+        return self.reach.touched_by(collection, href, rest[0] if rest else None, self.held)
+
+    def held(self) -> frozenset[str]:
+        """The hrefs of the entities the last result holds."""
+        if self._held is None or self._held[0] is not self.evaluation:
+            self._held = (self.evaluation, held_hrefs(self.evaluation.result))
+        return self._held[1]
 
     def message(self, kind: str, sub_id: str) -> dict[str, Any]:
         ev = self.evaluation
@@ -237,16 +290,17 @@ class LiveQueries:
             self.unsubscribe(subscriber, sub_id)
         subscriber.close()
 
-    async def changed(self, revision: int, changes: Optional[Iterable[tuple[str, str]]] = None) -> int:
-        """Changes up to ``revision`` committed, each as its (collection, href) (None: unknown
-        ones): re-evaluate, once each, the queries they can touch and send their patches;
-        returns how many queries were evaluated."""
+    async def changed(self, revision: int, changes: Optional[Iterable[tuple[Any, ...]]] = None) -> int:
+        """Changes up to ``revision`` committed, each as its (collection, href), or (collection,
+        href, the top-level keys it altered or None) (``changes`` None: unknown ones): re-evaluate,
+        once each, the queries they can touch and send their patches; returns how many queries
+        were evaluated."""
         seen = None if changes is None else set(changes)
         async with self._lock:
             self.processed = max(self.processed, revision)
             due = [query for query in self._queries.values()
                    if query.evaluation.revision < revision and
-                   (seen is None or query.reach is None or any(query.reach.touched_by(*c) for c in seen))]
+                   (seen is None or any(query.touched_by(c) for c in seen))]
             for query in due:
                 await self._refresh(query)
             return len(due)

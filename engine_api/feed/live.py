@@ -113,7 +113,68 @@ def reach_of(uri: str, top_level: frozenset[str]) -> Optional[Reach]:
     for search in params.get("search", []):
         words = {w.strip(" ()!=<>").lower().split(".", 1)[0] for w in search.replace("=", " = ").split()}
         touched.update(name for word, name in _REFERENCES.items() if word in words)
-    return Reach(frozenset(touched), hrefs)
+    fields = _document_fields(params.get("search", [])) if len(segments) == 1 else None
+    if fields is None:
+        return Reach(frozenset(touched), hrefs)
+    return Reach(frozenset(touched), hrefs, members=segments[0], fields=fields)
+
+
+#: Search fields whose value is the entity's own top-level document member of that name (a
+#: reference's, for ``cluster``, ``host`` and ``template``: a rename of the one it names is a
+#: change of that collection, which the reach covers); a change that alters none of those a
+#: search reads cannot bring an entity in or out of its result.
+_OWN_FIELDS = frozenset({"name", "status", "description", "comment", "type", "id", "memory", "address",
+                         "cluster", "host", "template"})
+
+
+def _document_fields(searches: list[str]) -> Optional[frozenset[str]]:
+    """The top-level document members that the order and the ``search`` of a collection query
+    read (``name`` always: the default order), or None when a search reads anything else (tags,
+    free text, another object's fields)."""
+    from engine_api.search.parser import (
+        And,
+        Condition,
+        Or,
+        SearchSyntaxError,
+        parse_search,
+    )
+
+    fields = {"name"}
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, (And, Or)):
+            return all(walk(operand) for operand in node.operands)
+        if isinstance(node, Condition):
+            field = (node.object or node.name).lower()
+            fields.add(field)
+            return field in _OWN_FIELDS
+        return False
+
+    for search in searches:
+        try:
+            parsed = parse_search(search)
+        except SearchSyntaxError:
+            return None
+        if parsed.condition is not None and not walk(parsed.condition):
+            return None
+        for key in parsed.sort:
+            if key.field.lower() not in _OWN_FIELDS:
+                return None
+            fields.add(key.field.lower())
+    return frozenset(fields)
+
+
+def changed_keys(change: Any) -> Optional[frozenset[str]]:
+    """The top-level members of its document that a modification altered (None for an addition,
+    a removal or a patch of the whole document)."""
+    if change.kind != "modified":
+        return None
+    try:
+        paths = [op["path"] for op in json.loads(change.patch)]
+    except (ValueError, TypeError, KeyError):
+        return None
+    keys = {path.split("/", 2)[1] for path in paths if path.startswith("/")}
+    return None if any(not path.startswith("/") for path in paths) else frozenset(keys)
 
 
 class WsgiQueries:
@@ -181,7 +242,8 @@ class LiveEndpoint:
                 continue
             try:
                 page = await self.feed.read(cursor, 1000)
-                changes: Optional[set[tuple[str, str]]] = {(c.collection, c.href) for c in page.changes}
+                changes: Optional[set[tuple[Any, ...]]] = {(c.collection, c.href, changed_keys(c))
+                                                           for c in page.changes}
             except Gone:
                 page, changes = None, None
             revision = page.revision if page is not None else (await self.feed.window()).head

@@ -145,7 +145,12 @@ def test_a_change_that_cannot_alter_a_query_sends_it_nothing(engine, connection)
         evaluations = live.evaluations
         vms.vm_service(other.id).update(types.Vm(description="still nobody"))
         socket.quiet()
-        assert live.evaluations - evaluations == 1  # the VM query only: no host query was run
+        # neither the host query nor the VM search: the VM is not myvm, and a description is not
+        # what the search reads
+        assert live.evaluations - evaluations == 0
+        vms.vm_service(other.id).update(types.Vm(name="myvm-too"))
+        socket.quiet()
+        assert live.evaluations - evaluations == 1  # a name can bring it in
     finally:
         socket.close()
 
@@ -306,4 +311,8 @@ def test_the_reach_of_a_query():
     assert one.touched_by("vms/nics", f"{API_ROOT}/vms/7/nics/1") and not one.touched_by("vms", f"{API_ROOT}/vms/8")
     listing = reach_of("/vms?search=cluster=Default&follow=host,nics", tops)
     assert {"vms", "clusters", "hosts", "permissions"} <= listing.collections and listing.hrefs == ()
+    assert listing.members == "vms" and listing.fields == {"name", "cluster"}
+    assert reach_of("/vms?search=tag=web", tops).members is None  # tags are not in a VM's document
+    assert reach_of("/vms?search=web*", tops).members is None  # free text reads several members
+    assert reach_of("/vms/7/nics?search=name=eth0", tops).members is None
     assert reach_of("/affinitylabels", tops) is None  # the generic store's: any change may touch it

@@ -125,3 +125,39 @@ def test_a_reach_by_href_is_touched_by_that_entity_and_what_is_below_it_only():
     assert reach.touched_by("vms", "/api/vms/1") and reach.touched_by("vms/nics", "/api/vms/1/nics/2")
     assert not reach.touched_by("vms", "/api/vms/10") and not reach.touched_by("vms", "/api/vms/2")
     assert reach.touched_by("permissions", "/api/permissions/9")
+
+
+def test_a_collection_reach_by_members_ignores_what_cannot_bring_an_entity_in_or_out():
+    reach = Reach(frozenset({"vms", "permissions"}), members="vms", fields=frozenset({"name", "status"}))
+    held = lambda: frozenset({"/api/vms/1"})  # noqa: E731
+    # an entity the result holds: any change of it, or below it
+    assert reach.touched_by("vms", "/api/vms/1", frozenset({"description"}), held)
+    assert reach.touched_by("vms/nics", "/api/vms/1/nics/5", None, held)
+    # another entity: only a change of a member the search reads, an addition or a removal
+    assert not reach.touched_by("vms", "/api/vms/2", frozenset({"description"}), held)
+    assert reach.touched_by("vms", "/api/vms/2", frozenset({"status", "description"}), held)
+    assert reach.touched_by("vms", "/api/vms/3", None, held)
+    assert not reach.touched_by("vms/nics", "/api/vms/2/nics/6", None, held)
+    # another collection the query reads is not narrowed
+    assert reach.touched_by("permissions", "/api/permissions/9", frozenset({"role"}), held)
+
+
+def test_a_query_narrowed_by_members_is_evaluated_only_for_the_changes_that_can_alter_it():
+    store = Store()
+    store.results["/vms?search=status=up"] = {"vm": [{"href": "/api/vms/1", "status": "up"}]}
+    queries = LiveQueries(store.evaluate, lambda key: Reach(frozenset({"vms"}), members="vms",
+                                                          fields=frozenset({"name", "status"})))
+    subscriber = Subscriber()
+    _run(queries.subscribe(subscriber, "up", QueryKey("/vms?search=status=up")))
+    _drain(subscriber, queries)
+    store.revision += 1
+    assert _run(queries.changed(store.revision, [("vms", "/api/vms/2", frozenset({"description"}))])) == 0
+    store.revision += 1
+    assert _run(queries.changed(store.revision, [("vms", "/api/vms/1", frozenset({"description"}))])) == 1
+    store.set("/vms?search=status=up", {"vm": [{"href": "/api/vms/1", "status": "up"},
+                                              {"href": "/api/vms/2", "status": "up"}]})
+    assert _run(queries.changed(store.revision, [("vms", "/api/vms/2", frozenset({"status"}))])) == 1
+    assert [m["type"] for m in _drain(subscriber, queries)] == ["patch"]
+    store.revision += 1
+    # the result now holds the second VM: its changes count
+    assert _run(queries.changed(store.revision, [("vms", "/api/vms/2", frozenset({"description"}))])) == 1
