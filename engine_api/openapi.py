@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -32,6 +33,8 @@ from engine_api.control import CONTROL_ROOT
 from engine_api.generic.paths import entity_types
 from engine_api.model import Action, ApiModel, Method, Parameter, Service
 from engine_api.types import API_PREFIX
+from engine_api.wire.values import epoch_millis
+from follow.tree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_NODES
 from push.projection import MAX_DEPTH, MAX_LENGTH, MAX_NAME, MAX_PATHS
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -80,6 +83,12 @@ def _at_most(limit: str) -> str:
 INT64_TEXT = f"^({_at_most(str(limits.INT64[1]))}|-({_at_most(str(-limits.INT64[0]))}))$"
 """The text of a 64-bit integer, the range the engine reads integers of bodies in."""
 
+_EPOCH_MILLIS = (epoch_millis(datetime.min.replace(tzinfo=timezone.utc)),
+                 epoch_millis(datetime.max.replace(tzinfo=timezone.utc)))
+"""The dates the engine holds, in epoch milliseconds: the years 1 to 9999."""
+_ISO_DATE = r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9]"
+"""An ISO 8601 date of the years 1 to 9999, without the leap second the engine cannot hold."""
+
 WIRE_VALUES: dict[str, dict[str, Any]] = {
     "Integer": {
         "description": "A 64-bit integer: a string of decimal digits in JSON answers and XML; a request "
@@ -97,9 +106,10 @@ WIRE_VALUES: dict[str, dict[str, Any]] = {
         "anyOf": [{"type": "number"},
                   {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"}]},
     "Date": {
-        "description": "A date: epoch milliseconds in JSON answers, ISO 8601 with an offset in XML "
-                       "(`2016-09-08T09:53:35.138+02:00`); a request may send either.",
-        "anyOf": [{"type": "integer", "format": "int64"}, {"type": "string", "format": "date-time"}],
+        "description": "A date from the year 1 to 9999: epoch milliseconds in JSON answers, ISO 8601 "
+                       "with an offset in XML (`2016-09-08T09:53:35.138+02:00`); a request may send either.",
+        "anyOf": [{"type": "integer", "format": "int64", "minimum": _EPOCH_MILLIS[0], "maximum": _EPOCH_MILLIS[1]},
+                  {"type": "string", "format": "date-time", "pattern": _ISO_DATE}],
     },
 }
 """The components of the primitive types of the model as they travel in bodies."""
@@ -192,10 +202,16 @@ PROJECTION = {
 """The query parameter of every read that selects the attributes it answers (an engine-emu
 extension: no engine has it)."""
 
-_LINK_PATH = r"[a-z_]+(\.[a-z_]+)*"
+_LINK_NAME = "_*[A-Za-z0-9][A-Za-z0-9_]*"
+_LINK_PATH = rf" *{_LINK_NAME}( *\. *{_LINK_NAME}){{0,{DEFAULT_MAX_DEPTH - 1}}} *"
+FOLLOW_PATTERN = f"^{_LINK_PATH}(,{_LINK_PATH}){{0,{DEFAULT_MAX_NODES // DEFAULT_MAX_DEPTH - 1}}}$"
+"""Follow paths as the follower reads them: names of letters, digits and underscores, at most
+:data:`~follow.tree.DEFAULT_MAX_DEPTH` deep, and so few that the tree cannot hold more than
+:data:`~follow.tree.DEFAULT_MAX_NODES` links."""
 FOLLOW_DESCRIPTION = (
     "The links to inline, as comma-separated paths of dot-separated names of links or references "
-    "of the entity (`disk_attachments.disk,nics`), in either spelling (`diskattachments`). A name "
+    "of the entity (`disk_attachments.disk,nics`), in either spelling (`diskattachments`), at most "
+    f"{DEFAULT_MAX_DEPTH} deep and {DEFAULT_MAX_NODES} links in all. A name "
     "the engine does not follow on the entity it applies to is a 400 fault; it follows the "
     "references and the sub-collections it serves with behaviour of its own, not those it keeps "
     "as stored documents only (a vNIC profile's `permissions`, a host NIC's `networklabels`).")
@@ -315,7 +331,7 @@ def query_parameter(model: ApiModel, parameter: Parameter) -> dict[str, Any]:
     documented: dict[str, Any] = {"name": parameter.wire, "in": "query", "required": False, "schema": schema}
     if parameter.wire == "follow":
         documented["description"] = FOLLOW_DESCRIPTION
-        documented["schema"] = {**schema, "pattern": f"^{_LINK_PATH}(,{_LINK_PATH})*$"}
+        documented["schema"] = {**schema, "pattern": FOLLOW_PATTERN}
     return documented
 
 
