@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 import uuid
@@ -62,7 +63,27 @@ class EngineState:
             self.fault_rules = FaultRules()
 
 
+#: The SSO services and the PKI resource, which answer every failure in JSON of their own.
+SSO_PREFIXES = ("/ovirt-engine/sso/", "/ovirt-engine/services/sso-logout")
+PKI_RESOURCE = "/ovirt-engine/services/pki-resource"
+
+
+def _service_error(fault: faults.Fault) -> Optional[dict[str, str]]:
+    """A fault as the SSO services (``{error_code, error}``) or the PKI resource (``{error}``)
+    answer it; None on other paths."""
+    if request.path.startswith(SSO_PREFIXES):
+        return {"error_code": "server_error" if fault.status >= 500 else "invalid_request", "error": fault.detail}
+    if request.path == PKI_RESOURCE:
+        return {"error": fault.detail}
+    return None
+
+
 def _fault_response(fault: faults.Fault) -> Response:
+    service_error = _service_error(fault)
+    if service_error is not None:
+        response = Response(json.dumps(service_error), status=fault.status, content_type="application/json")
+        response.headers.update(fault.headers())
+        return response
     try:
         codec = negotiated_codec()
     except RuntimeError:

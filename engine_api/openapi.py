@@ -83,6 +83,11 @@ def _at_most(limit: str) -> str:
 INT64_TEXT = f"^({_at_most(str(limits.INT64[1]))}|-({_at_most(str(-limits.INT64[0]))}))$"
 """The text of a 64-bit integer, the range the engine reads integers of bodies in."""
 
+DECIMAL_TEXT = (r"^-?([0-9]{1,308}(\.[0-9]+)?"
+                r"|[0-9](\.[0-9]+)?([eE]\+?([0-9]{1,2}|[12][0-9]{2}|30[0-7])|[eE]-[0-9]{1,3}))$")
+"""The text of a finite decimal as the engine writes one (``0.5``, ``1e+16``, ``5e-324``) and
+reads it: digits without an exponent, or one digit before the point with an exponent below 308."""
+
 _EPOCH_MILLIS = (epoch_millis(datetime.min.replace(tzinfo=timezone.utc)),
                  epoch_millis(datetime.max.replace(tzinfo=timezone.utc)))
 """The dates the engine holds, in epoch milliseconds: the years 1 to 9999."""
@@ -101,10 +106,9 @@ WIRE_VALUES: dict[str, dict[str, Any]] = {
         "anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["true", "false"]}],
     },
     "Decimal": {
-        "description": "A decimal number: a string in JSON answers and XML; a request may send a "
-                       "JSON number or such a string.",
-        "anyOf": [{"type": "number"},
-                  {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"}]},
+        "description": "A finite decimal number: a string in JSON answers and XML; a request may send "
+                       "a JSON number or such a string.",
+        "anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_TEXT}]},
     "Date": {
         "description": "A date from the year 1 to 9999: epoch milliseconds in JSON answers, ISO 8601 "
                        "with an offset in XML (`2016-09-08T09:53:35.138+02:00`); a request may send either.",
@@ -135,8 +139,8 @@ _SSO_ERROR = {
     "description": "A failure of the SSO token service.",
     "required": ["error_code", "error"],
     "properties": {
-        "error_code": {"type": "string",
-                       "enum": ["access_denied", "invalid_request", "invalid_scope", "unsupported_grant_type"]},
+        "error_code": {"type": "string", "enum": ["access_denied", "invalid_request", "invalid_scope",
+                                                  "server_error", "unsupported_grant_type"]},
         "error": {"type": "string"},
     },
 }
@@ -343,6 +347,10 @@ _SSO_PARAMETERS = {
 }
 
 
+_SSO_FAILURE = {"description": "Any other failure (a method it does not take, a request it cannot read)",
+                "content": {_JSON: {"schema": _ref("SsoError")}}}
+
+
 def _sso_token_operation(method: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "parameters": [{"name": name, "in": "query", "required": False, "schema": schema}
@@ -357,6 +365,7 @@ def _sso_token_operation(method: str) -> dict[str, Any]:
             "400": {"description": "No token: the grant, the scope or the credentials are refused, "
                                    "or the user name or password is missing",
                     "content": {_JSON: {"schema": _ref("SsoError")}}},
+            "default": _SSO_FAILURE,
         },
     }
     if method == "post":
@@ -373,7 +382,8 @@ def _sso_logout_operation(method: str) -> dict[str, Any]:
         "parameters": [{"name": "token", "in": "query", "required": False, "schema": token},
                        {"name": "scope", "in": "query", "required": False, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "The token is revoked (or was not known): an empty object",
-                              "content": {_JSON: {"schema": {"type": "object", "maxProperties": 0}}}}},
+                              "content": {_JSON: {"schema": {"type": "object", "maxProperties": 0}}}},
+                      "default": _SSO_FAILURE},
     }
     if method == "post":
         operation["requestBody"] = {"required": False, "content": {"application/x-www-form-urlencoded": {
@@ -395,6 +405,8 @@ def _pki_operation(method: str) -> dict[str, Any]:
             "400": {"description": "An unknown resource or format", "content": {_JSON: {"schema": _ref("PkiError")}}},
             "404": {"description": "The engine serves plain HTTP and has no CA",
                     "content": {_JSON: {"schema": _ref("PkiError")}}},
+            "default": {"description": "Any other failure (a method it does not take, a request it cannot read)",
+                        "content": {_JSON: {"schema": _ref("PkiError")}}},
         },
     }
 

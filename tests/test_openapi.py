@@ -321,12 +321,14 @@ def test_sso_and_pki_are_documented_as_they_answer(live_engine):
         assert refused["application/json"]["schema"] == {"$ref": "#/components/schemas/SsoError"}
         granted = token[method]["responses"]["200"]["content"]["application/json"]["schema"]
         assert set(granted["required"]) == {"access_token", "scope", "token_type", "exp"}
+        assert token[method]["responses"]["default"]["content"]["application/json"]["schema"] == \
+            {"$ref": "#/components/schemas/SsoError"}
     assert schemas["SsoError"]["required"] == ["error_code", "error"]
     assert "username" in token["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
     pki = document["paths"]["/ovirt-engine/services/pki-resource"]["get"]
     assert pki["security"] == []
     assert set(pki["responses"]["200"]["content"]) == {"application/x-x509-ca-cert"}
-    for status in ("400", "404"):
+    for status in ("400", "404", "default"):
         assert pki["responses"][status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PkiError"}
     assert schemas["PkiError"]["required"] == ["error"]
     schemes = document["components"]["securitySchemes"]
@@ -365,3 +367,21 @@ def test_the_docs_page_and_its_assets_come_from_the_engine(live_engine):
     assert b"SwaggerUIBundle" in (swagger_ui_dist() / "swagger-ui-bundle.js").read_bytes()
     missing = requests.get(f"{root}{DOCS_URL}/index.html")
     assert missing.status_code == 404 and "<fault>" in missing.text
+
+
+def test_sso_and_pki_answer_every_failure_in_their_own_shape(live_engine):
+    """A request the SSO or PKI services cannot take at all (a method they do not serve, a
+    U+0000 in the query) is answered as their own failures are, not as an oVirt fault."""
+    root = _root(live_engine)
+    refused = requests.put(root + "/ovirt-engine/sso/oauth/token")
+    assert refused.status_code == 405 and refused.headers["Content-Type"] == "application/json"
+    assert refused.json()["error_code"] == "invalid_request" and "PUT" in refused.json()["error"]
+    nul = requests.get(root + "/ovirt-engine/sso/oauth/token", params={"username": "a\x00b", "password": "x"},
+                       headers={"Accept": "application/xml"})
+    assert nul.status_code == 400 and set(nul.json()) == {"error_code", "error"}
+    logout = requests.delete(root + "/ovirt-engine/services/sso-logout")
+    assert logout.status_code == 405 and set(logout.json()) == {"error_code", "error"}
+    pki = requests.post(root + "/ovirt-engine/services/pki-resource")
+    assert pki.status_code == 405 and set(pki.json()) == {"error"}
+    api = requests.put(root + "/ovirt-engine/api", auth=(live_engine.username, live_engine.password))
+    assert api.status_code == 405 and "<fault>" in api.text
