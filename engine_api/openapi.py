@@ -15,7 +15,8 @@ shape, with the hints that give its XML shape:
   tells nothing an add must carry, so no member of a request body is required;
 - a list answers ``{"vm": [...]}`` (``{}`` when empty) and ``<vms><vm/>...</vms>``; an add ``201``
   with ``Location``; an action ``200`` (complete) or ``202`` (pending) with an ``action``, and a
-  failed action an ``action`` with its ``fault``; any other failure a ``fault``;
+  failed action an ``action`` with its ``fault``; any other failure a ``fault``, but those of the
+  SSO services (``{error_code, error}``) and of the PKI resource (``{error}``);
 - a read has no request body, and neither has a remove.
 """
 from __future__ import annotations
@@ -52,9 +53,10 @@ DESCRIPTION = (
     "(`Accept: application/json`) and reads request bodies in either (`Content-Type`). In JSON "
     "answers integers, booleans and decimals are strings and dates are epoch milliseconds; "
     "requests may send them as JSON numbers and booleans too. A list is wrapped by the element "
-    "of its items: `{\"vm\": [...]}` (`{}` when empty), `<vms><vm/>...</vms>`. Every error is "
-    "an oVirt `fault` (`{\"reason\", \"detail\"}`); a failed action answers an `action` holding "
-    "its `fault`. No text may hold the character U+0000 (a 400 fault).\n\n"
+    "of its items: `{\"vm\": [...]}` (`{}` when empty), `<vms><vm/>...</vms>`. Every error of "
+    "the API is an oVirt `fault` (`{\"reason\", \"detail\"}`); a failed action answers an `action` "
+    "holding its `fault`; the SSO and PKI services answer theirs in JSON of their own. No text may "
+    "hold the character U+0000 (a 400 fault).\n\n"
     "Requests to `/ovirt-engine/api` authenticate with HTTP Basic credentials "
     "(`admin@internal`) or with a Bearer token from the SSO token service.")
 
@@ -66,6 +68,7 @@ _PRIMITIVES = {
     "date": {"type": "string", "format": "date-time"},
 }
 """Query parameters by model type: query values are text, read as these types."""
+
 
 def _at_most(limit: str) -> str:
     """A regular expression of the decimal numbers from 0 to ``limit``, without leading zeros:
@@ -136,7 +139,7 @@ _ACTIONS = {
 }
 _SSO_ERROR = {
     "type": "object",
-    "description": "A failure of the SSO token service.",
+    "description": "A failure of the SSO services.",
     "required": ["error_code", "error"],
     "properties": {
         "error_code": {"type": "string", "enum": ["access_denied", "invalid_request", "invalid_scope",
