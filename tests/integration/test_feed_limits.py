@@ -3,6 +3,7 @@ a subscriber that stops reading gets a resync (then resumes from the log) instea
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import socket
 from pathlib import Path
@@ -102,6 +103,10 @@ def test_a_subscriber_that_stops_reading_gets_a_resync_and_resumes_from_the_log(
     monkeypatch.setenv("ENGINE_EMU_FEED_MEMORY", "8")
     with LiveEngine(f"sqlite:///{tmp_path / 'engine.sqlite'}", state_dir=tmp_path) as live:
         live.reset("demo")
+        # the subscriber must fall behind the memory window, not be dropped for reading nothing
+        # for a minute (on a slow machine the writes that fill its buffers can take that long)
+        streams = live.server.asgi.streams
+        streams.stream_settings = dataclasses.replace(streams.stream_settings, stall_timeout=600.0)
         auth = (live.username, live.password)
         since = int(requests.get(live.url + "/changes", auth=auth, headers=JSON).json()["revision"])
         subscriber = _stalled_subscriber(live, since)

@@ -61,7 +61,7 @@ def load_rows(engine) -> list[Row]:
         dc_of_cluster = dict(session.execute(select(m.Cluster.id, m.Cluster.data_center_id)).all())
         return [
             Row(id=vm.id, name=vm.name, description=vm.description, comment=vm.comment, status=vm.status,
-                memory=vm.memory, type=vm.type, os=vm.os_type,
+                memory=vm.memory // 2**20, type=vm.type, os=vm.os_type,  # the search compares megabytes
                 creationdate=vm.creation_time.astimezone(dt.timezone.utc).replace(tzinfo=None),
                 stateless=vm.stateless, cluster=names[m.Cluster].get(vm.cluster_id),
                 host=names[m.Host].get(vm.host_id), template=names[m.Template].get(vm.template_id),
