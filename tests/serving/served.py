@@ -118,3 +118,10 @@ def threads_and_rss(pid: int) -> tuple[int, int]:
         threads += int(status["Threads"])
         rss += int(status["VmRSS"].split()[0])
     return threads, rss
+
+
+def serve_on(tmp_path: Path, name: str, database: str) -> ServedEngine:
+    """``engine-emu serve`` of the demo on ``database``, its state in ``tmp_path/name``, serving."""
+    state = tmp_path / name
+    state.mkdir()
+    return ServedEngine(state, "--database", database, "--seed", "demo").wait_until_serving()

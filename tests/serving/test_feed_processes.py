@@ -3,15 +3,13 @@ servers on one database show every watcher the same gap-free sequence."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
 from tests.helpers import wait_for
 from tests.push.sse_client import SseClient
-from tests.serving.served import ServedEngine, postgres_database
+from tests.serving.served import ServedEngine, serve_on
 
 AUTH = ("admin@internal", "admin")
 JSON = {"Accept": "application/json"}
@@ -76,26 +74,12 @@ def test_a_server_killed_and_restarted_serves_a_resumed_watcher_from_its_log_wit
     assert seen_before + seen_after == logged
 
 
-@pytest.fixture
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """One database for two servers: a PostgreSQL database of its own, or an SQLite file."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
-        return
-    with postgres_database(request.getfixturevalue("postgresql"), "engine_emu_feed_processes") as url:
-        yield url
-
-
-def _server(tmp_path: Path, name: str, database: str) -> ServedEngine:
-    state = tmp_path / name
-    state.mkdir()
-    return ServedEngine(state, "--database", database, "--seed", "demo").wait_until_serving()
 
 
 @pytest.mark.parametrize("shared_database", ["postgresql", "sqlite"], indirect=True)
 def test_two_servers_on_one_database_show_their_watchers_the_same_gap_free_sequence(tmp_path, shared_database):
-    one = _server(tmp_path, "one", shared_database)
-    other = _server(tmp_path, "other", shared_database)
+    one = serve_on(tmp_path, "one", shared_database)
+    other = serve_on(tmp_path, "other", shared_database)
     try:
         head = _head(one)
         watchers = [SseClient(served.url, AUTH, since=head) for served in (one, other)]

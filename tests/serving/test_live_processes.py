@@ -5,34 +5,19 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
-from typing import Iterator
 
 import jsonpatch
 import pytest
 import requests
 from websockets.sync.client import connect
 
-from tests.serving.served import ServedEngine, postgres_database
+from tests.serving.served import ServedEngine, serve_on
 
 AUTH = ("admin@internal", "admin")
 JSON = {"Accept": "application/json"}
 QUERY = "/vms?search=name=shared*&follow=nics"
 
 
-@pytest.fixture
-def shared_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.sqlite'}"
-        return
-    with postgres_database(request.getfixturevalue("postgresql"), "engine_emu_live_processes") as url:
-        yield url
-
-
-def _server(tmp_path: Path, name: str, database: str) -> ServedEngine:
-    state = tmp_path / name
-    state.mkdir()
-    return ServedEngine(state, "--database", database, "--seed", "demo").wait_until_serving()
 
 
 class Subscription:
@@ -70,8 +55,8 @@ def _get(served: ServedEngine) -> dict:
 
 @pytest.mark.parametrize("shared_database", ["postgresql", "sqlite"], indirect=True)
 def test_a_write_through_either_server_reaches_the_live_queries_of_both(tmp_path, shared_database):
-    one = _server(tmp_path, "one", shared_database)
-    other = _server(tmp_path, "other", shared_database)
+    one = serve_on(tmp_path, "one", shared_database)
+    other = serve_on(tmp_path, "other", shared_database)
     subscriptions = []
     try:
         subscriptions = [Subscription(served) for served in (one, other)]
