@@ -11,10 +11,14 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
+
+from sqlalchemy.exc import OperationalError
 
 from engine_api import faults
 from engine_api.documents.recorder import StateCapture
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,7 @@ class EngineStates:
         with self._lock:
             seeded = None if fresh else self._scenarios.get(key)
         if seeded is not None:
-            with self.engine.db.transaction(immediate=True) as session:
-                changed = self.engine.db.recorder.restore(session, seeded)
-            self._forget_sessions()
+            changed = self._put_back(seeded)
             return Restored(scenario, changed, time.perf_counter() - started)
         changed = self._seed(scenario, settled)
         with self.engine.db.transaction() as session:
@@ -81,7 +83,7 @@ class EngineStates:
         with db.sessions() as session:
             head = _head(session)
         try:
-            seed(db, scenario, admin_user=self.engine.config.admin_user, replace=True)
+            _retried(lambda: seed(db, scenario, admin_user=self.engine.config.admin_user, replace=True))
         except ValueError as error:
             raise faults.InvalidValue(str(error)) from None
         if settled:
@@ -104,11 +106,17 @@ class EngineStates:
     def restore(self, name: str) -> Restored:
         """Put back the state snapshot ``name`` holds."""
         started = time.perf_counter()
-        capture = self._capture(name)
-        with self.engine.db.transaction(immediate=True) as session:
-            changed = self.engine.db.recorder.restore(session, capture)
-        self._forget_sessions()
+        changed = self._put_back(self._capture(name))
         return Restored(name, changed, time.perf_counter() - started)
+
+    def _put_back(self, capture: StateCapture) -> int:
+        def restore() -> int:
+            with self.engine.db.transaction(immediate=True) as session:
+                return self.engine.db.recorder.restore(session, capture)
+
+        changed = _retried(restore)
+        self._forget_sessions()
+        return changed
 
     def delete(self, name: str) -> SnapshotInfo:
         with self._lock:
@@ -145,6 +153,26 @@ class EngineStates:
         """Credentials remembered before may name users or tokens the new state lacks."""
         self.engine.authenticator.forget_all()
         self.engine.listings.clear()
+
+
+#: PostgreSQL's codes for a transaction it aborted to let another go on: a deadlock (a restore
+#: locks every table while the ticker or a request holds one and waits for another) or a
+#: serialization failure. The aborted transaction changed nothing and is run again.
+RETRIED_STATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 5
+
+
+def _retried(work: Callable[[], T]) -> T:
+    """``work()``, run again (up to :data:`ATTEMPTS` times) when the database aborted it for a
+    deadlock or a serialization failure."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return work()
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) not in RETRIED_STATES or attempt == ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _file_stamp(scenario: str) -> Optional[tuple[int, int]]:

@@ -171,3 +171,32 @@ def test_the_controls_are_for_administrators_only(engine, http):
 
 def documents_names(engine) -> str:
     return "".join(documents(engine).values())
+
+
+def test_a_restore_the_database_aborted_for_a_deadlock_runs_again(engine, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    recorder = engine.db.recorder
+    real, calls = recorder.restore, []
+
+    def restore_after_a_deadlock(session, capture):
+        calls.append(capture)
+        if len(calls) == 1:
+            raise OperationalError("TRUNCATE …", {}, Deadlock())
+        return real(session, capture)
+
+    engine.states.save("kept")
+    monkeypatch.setattr(recorder, "restore", restore_after_a_deadlock)
+    assert engine.states.restore("kept").changed == 0
+    assert len(calls) == 2
+
+    class Other(Exception):
+        sqlstate = "23505"
+
+    monkeypatch.setattr(recorder, "restore", lambda session, capture: (_ for _ in ()).throw(
+        OperationalError("INSERT …", {}, Other())))
+    with pytest.raises(OperationalError):
+        engine.states.restore("kept")
