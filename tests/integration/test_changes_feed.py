@@ -61,6 +61,8 @@ def _sdk_sequence(connection: sdk.Connection, vm_name: str = "watched") -> str:
     service.stop()
     wait_for(lambda: service.get().status == types.VmStatus.DOWN, timeout=30)
     service.remove()
+    # a VM with disks goes when its disks are gone, a step after the answer
+    wait_for(lambda: not vms.list(search=f"name={vm_name}"), timeout=30)
     return vm.id
 
 
