@@ -117,7 +117,12 @@ def test_the_backoff_grows_while_the_backend_fails(engine, connection):
             gaps = [later - earlier for earlier, later in zip(times, times[1:])]
             assert gaps == sorted(gaps) and gaps[-1] > gaps[0] * 1.5
             backend.settings = settings
-            assert _messages(ws, 1, timeout=15)[0]["type"] == "result"
+            # a poll already under way when the backend came back may still report its failure
+            deadline = time.monotonic() + 15
+            kinds = [_messages(ws, 1, timeout=15)[0]["type"]]
+            while kinds[-1] == "error" and time.monotonic() < deadline:
+                kinds.append(_messages(ws, 1, timeout=max(0.1, deadline - time.monotonic()))[0]["type"])
+            assert kinds[-1] == "result" and len(kinds) <= 3, kinds
 
 
 def test_the_proxy_command_serves_live_queries_in_front_of_an_engine(engine, connection):
